@@ -1,0 +1,172 @@
+"""Every change to members: registration, profile, preferences, guidelines, API tokens."""
+
+import secrets
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from townsquare.accounts.models import (
+    ApiToken,
+    ExpertiseTag,
+    GuidelinesAcceptance,
+    Profile,
+    Role,
+    User,
+    hash_token,
+)
+from townsquare.accounts.validators import normalize_display_name, normalize_handle
+from townsquare.core import activity, permissions
+from townsquare.core.images import clean_image
+from townsquare.core.models import GuidelinesVersion
+
+MAX_EXPERTISE = 10
+
+
+def handle_taken(handle: str, exclude: User | None = None) -> bool:
+    others = User.objects.filter(handle__iexact=handle)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    return others.exists()
+
+
+def email_taken(email: str) -> bool:
+    return User.objects.filter(email__iexact=email.strip()).exists()
+
+
+@transaction.atomic
+def register_member(
+    *,
+    email: str,
+    handle: str,
+    display_name: str,
+    password: str | None,
+    language: str = "en",
+    timezone_name: str = "UTC",
+    role: str = Role.MEMBER,
+) -> User:
+    """Create an account and its empty profile. Without a password the account cannot log
+    in until one is set (demo members, imported members)."""
+    user = User(
+        email=User.objects.normalize_email(email.strip()),
+        handle=normalize_handle(handle),
+        display_name=normalize_display_name(display_name),
+        language=language,
+        timezone=timezone_name,
+        role=role,
+    )
+    errors: dict[str, list[str]] = {}
+    if email_taken(user.email):
+        errors["email"] = [_("A member with this email address already exists.")]
+    if handle_taken(user.handle):
+        errors["handle"] = [_("This handle is taken; please choose another.")]
+    if errors:
+        raise ValidationError(errors)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # a concurrent sign-up took the email or handle
+        raise ValidationError(_("This email address or handle was just taken.")) from error
+    Profile.objects.create(user=user)
+    activity.record(user, "member.signed_up", user, role=role)
+    return user
+
+
+@transaction.atomic
+def accept_guidelines(user: User, version: GuidelinesVersion) -> None:
+    if user.guidelines_version == version.version:
+        return
+    GuidelinesAcceptance.objects.get_or_create(user=user, version=version.version)
+    user.guidelines_version = version.version
+    user.save(update_fields=["guidelines_version"])
+    activity.record(user, "guidelines.accepted", version, version=version.version)
+
+
+@transaction.atomic
+def update_account(
+    actor: User, member: User, *, display_name: str, language: str, timezone_name: str
+) -> User:
+    if not permissions.may_edit_profile(actor, member):
+        raise PermissionDenied
+    member.display_name = normalize_display_name(display_name)
+    member.language = language
+    member.timezone = timezone_name
+    member.full_clean(exclude=["password"])
+    member.save(update_fields=["display_name", "language", "timezone"])
+    activity.record(actor, "member.account_updated", member)
+    return member
+
+
+def _expertise_tags(names: Iterable[str]) -> list[ExpertiseTag]:
+    cleaned = list(dict.fromkeys(n.strip().lower()[:40] for n in names if n.strip()))
+    if len(cleaned) > MAX_EXPERTISE:
+        raise ValidationError(
+            {"expertise": _("At most %(n)d areas of expertise.") % {"n": MAX_EXPERTISE}}
+        )
+    existing = {t.name: t for t in ExpertiseTag.objects.filter(name__in=cleaned)}
+    missing = [ExpertiseTag(name=n) for n in cleaned if n not in existing]
+    ExpertiseTag.objects.bulk_create(missing, ignore_conflicts=True)
+    return list(ExpertiseTag.objects.filter(name__in=cleaned))
+
+
+@transaction.atomic
+def update_profile(
+    actor: User,
+    member: User,
+    *,
+    bio: str,
+    company: str,
+    job_title: str,
+    location: str,
+    expertise: Iterable[str],
+    avatar: UploadedFile | bool | None = None,
+) -> Profile:
+    """Update a member's public profile. ``avatar=False`` removes the avatar."""
+    if not permissions.may_edit_profile(actor, member):
+        raise PermissionDenied
+    profile = Profile.objects.select_for_update().get(user=member)
+    profile.bio, profile.company = bio.strip(), company.strip()
+    profile.job_title, profile.location = job_title.strip(), location.strip()
+    profile.full_clean(exclude=["avatar", "user"])
+    tags = _expertise_tags(expertise)
+    if avatar is False:
+        profile.avatar.delete(save=False)
+    elif avatar is not None:
+        profile.avatar.delete(save=False)
+        profile.avatar.save("avatar.webp", clean_image(avatar, field="avatar"), save=False)
+    profile.save()
+    profile.expertise.set(tags)
+    activity.record(actor, "member.profile_updated", member)
+    return profile
+
+
+@transaction.atomic
+def create_api_token(actor: User, member: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; the raw token is returned once and never stored."""
+    if not permissions.may_edit_profile(actor, member):
+        raise PermissionDenied
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise ValidationError({"name": _("Give the token a name of at most 60 characters.")})
+    raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=member, name=name, key_hash=hash_token(raw), hint=raw[:8])
+    activity.record(actor, "apitoken.created", token)
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(actor: User, token: ApiToken) -> None:
+    if not permissions.may_edit_profile(actor, token.user):
+        raise PermissionDenied
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        activity.record(actor, "apitoken.revoked", token)

@@ -1,0 +1,70 @@
+"""The ninja API object. Each app contributes its router from ``<app>/api.py``.
+
+Errors are always JSON ``{"detail": message, "field": name-or-null}``.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from townsquare.accounts.api import router as accounts_router
+from townsquare.core.api import router as core_router
+
+api = NinjaAPI(
+    title="Townsquare API",
+    version="1",
+    description="The community's REST API. Authenticate with `Authorization: Bearer <token>`; "
+    "create tokens in your settings or with `townsquare apitoken`.",
+    urls_namespace="api",
+)
+api.add_router("/", core_router)
+api.add_router("/", accounts_router)
+
+
+def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "field": field}, status=status)
+
+
+def _field_name(location: list | tuple) -> str | None:
+    # ninja reports ("query", "limit") or ("body", "payload", "name"): keep the last name.
+    names = [str(part) for part in location if part not in {"query", "path", "body", "payload"}]
+    return ".".join(names) or None
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    return error(
+        request, 422, first.get("msg", _("Invalid input.")), _field_name(first.get("loc", ()))
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def domain_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        field, errors = next(iter(exc.error_dict.items()))
+        return error(request, 422, " ".join(errors[0].messages), field)
+    return error(request, 422, " ".join(exc.messages))
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, _("Authentication required."))
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error(request, 403, _("You may not do this."))
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error(request, exc.status_code, str(exc))

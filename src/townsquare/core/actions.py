@@ -1,0 +1,111 @@
+"""Every change to the community's configuration: settings, guidelines, roles."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from townsquare.accounts.models import Role, User
+from townsquare.core import activity, markdown, permissions
+from townsquare.core.areas import AREAS
+from townsquare.core.images import clean_image
+from townsquare.core.models import AccessMode, Community, GuidelinesVersion
+from townsquare.core.queries import get_community
+
+SETTINGS_FIELDS = {"name", "tagline", "access_mode", "public_areas"}
+MISSION_FIELDS = {"mission", "goals"}
+
+
+@transaction.atomic
+def update_community(
+    actor: User | None, *, logo: UploadedFile | bool | None = None, **changes: Any
+) -> Community:
+    """Change community settings. ``logo=False`` removes the logo."""
+    unknown = set(changes) - SETTINGS_FIELDS - MISSION_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown community fields: {sorted(unknown)}")
+    if actor is not None:
+        if (set(changes) - MISSION_FIELDS or logo is not None) and not (
+            permissions.may_change_settings(actor)
+        ):
+            raise PermissionDenied
+        if set(changes) & MISSION_FIELDS and not permissions.may_edit_mission(actor):
+            raise PermissionDenied
+    community = Community.objects.select_for_update().get(pk=get_community().pk)
+    if "access_mode" in changes and changes["access_mode"] not in AccessMode.values:
+        raise ValidationError({"access_mode": _("Choose public, private or hybrid.")})
+    if "public_areas" in changes:
+        areas = list(dict.fromkeys(changes["public_areas"]))
+        if unknown_areas := [a for a in areas if a not in AREAS]:
+            raise ValidationError({"public_areas": _("Unknown area: %s") % unknown_areas[0]})
+        changes["public_areas"] = areas
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        if not changes["name"]:
+            raise ValidationError({"name": _("The community needs a name.")})
+    changed = sorted(k for k, v in changes.items() if getattr(community, k) != v)
+    for field, value in changes.items():
+        setattr(community, field, value)
+    if "mission" in changes:
+        community.mission_html = markdown.render(community.mission)
+    if "goals" in changes:
+        community.goals_html = markdown.render(community.goals)
+    if logo is False:
+        community.logo.delete(save=False)
+        changed.append("logo")
+    elif logo is not None:
+        community.logo.save(logo.name, clean_image(logo, field="logo"), save=False)
+        changed.append("logo")
+    community.full_clean()
+    community.save()
+    if changed:
+        activity.record(actor, "community.updated", community, fields=changed)
+    return community
+
+
+@transaction.atomic
+def publish_guidelines(
+    actor: User | None, body: str, change_summary: str = ""
+) -> GuidelinesVersion:
+    """Publish a new version of the guidelines; members accept it on their next visit."""
+    if actor is not None and not permissions.may_edit_mission(actor):
+        raise PermissionDenied
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("The guidelines cannot be empty.")})
+    latest = GuidelinesVersion.objects.select_for_update().aggregate(v=Max("version"))["v"]
+    version = GuidelinesVersion(
+        version=(latest or 0) + 1,
+        body=body,
+        body_html=markdown.render(body),
+        change_summary=change_summary.strip(),
+        published_by=actor,
+    )
+    version.full_clean()
+    version.save()
+    activity.record(actor, "guidelines.published", version, version=version.version)
+    return version
+
+
+@transaction.atomic
+def assign_role(actor: User | None, member: User, role: str) -> User:
+    """Give a member a role. The last active admin cannot be demoted."""
+    if actor is not None and not permissions.may_assign_roles(actor):
+        raise PermissionDenied
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    member = User.objects.select_for_update().get(pk=member.pk)
+    previous = member.role
+    if previous == role:
+        return member
+    if previous == Role.ADMIN:
+        other_admins = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=member.pk)
+        if not other_admins.exists():
+            raise ValidationError({"role": _("The community needs at least one administrator.")})
+    member.role = role
+    member.save(update_fields=["role"])
+    activity.record(actor, "role.changed", member, previous=previous, role=role)
+    return member

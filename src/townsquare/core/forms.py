@@ -1,0 +1,54 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from townsquare.accounts.models import Role
+from townsquare.core.areas import AREAS
+from townsquare.core.models import AccessMode
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show an action's validation error on the form, next to the field it is about."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class CommunitySettingsForm(forms.Form):
+    name = forms.CharField(label=_("Community name"), max_length=80)
+    tagline = forms.CharField(label=_("Tagline"), max_length=160, required=False)
+    logo = forms.ImageField(label=_("Logo"), required=False)
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    access_mode = forms.ChoiceField(
+        label=_("Access mode"), choices=AccessMode.choices, widget=forms.RadioSelect
+    )
+    public_areas = forms.MultipleChoiceField(
+        label=_("Public areas in hybrid mode"),
+        choices=list(AREAS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class MissionForm(forms.Form):
+    mission = forms.CharField(
+        label=_("Mission statement"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    goals = forms.CharField(
+        label=_("Goals"), required=False, max_length=10000, widget=forms.Textarea
+    )
+
+
+class GuidelinesForm(forms.Form):
+    body = forms.CharField(
+        label=_("Guidelines (Markdown)"),
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 20}),
+    )
+    change_summary = forms.CharField(label=_("What changed"), max_length=300, required=False)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -1,0 +1,71 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from townsquare.accounts import actions as account_actions
+from townsquare.accounts.models import Role, User
+from townsquare.core import actions
+from townsquare.core.commands import create_account
+from townsquare.core.queries import current_guidelines
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "people.json"
+# Demo sign-ins, printed at the end. A demo is for trying things on a laptop.
+STAFF = [
+    ("admin@example.com", "admin", "Ada Admin", Role.ADMIN),
+    ("manager@example.com", "manager", "Maja Menedżer", Role.MANAGER),
+    ("moderator@example.com", "moderator", "Mo Moderator", Role.MODERATOR),
+    ("member@example.com", "member", "Mei Member", Role.MEMBER),
+]
+DEMO_PASSWORD = "townsquare-demo"
+
+
+class Command(BaseCommand):
+    help = "Load the demo community (idempotent: running it again adds nothing twice)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+        info = data["community"]
+        guidelines = current_guidelines() or actions.publish_guidelines(
+            None, info["guidelines"], "First version"
+        )
+        community = actions.update_community(
+            None, name=info["name"], tagline=info["tagline"]["en"], mission=info["mission"],
+            goals=info["goals"],
+        )  # fmt: skip
+        created = 0
+        for email, handle, name, role in STAFF:
+            if not User.objects.filter(email__iexact=email).exists():
+                user = create_account(
+                    email=email, handle=handle, display_name=name, password=DEMO_PASSWORD,
+                    role=role,
+                )  # fmt: skip
+                account_actions.accept_guidelines(user, guidelines)
+                created += 1
+        existing = {h.lower() for h in User.objects.values_list("handle", flat=True)}
+        for person in data["people"]:
+            if person["handle"].lower() in existing:
+                continue
+            user = account_actions.register_member(
+                email=f"{person['handle']}@members.example.com",
+                handle=person["handle"],
+                display_name=person["display_name"],
+                password=None,
+                language=person["language"],
+                timezone_name=person["timezone"],
+            )
+            account_actions.accept_guidelines(user, guidelines)
+            account_actions.update_profile(
+                user, user, bio=person["bio"], company=person["company"],
+                job_title=person["job_title"], location=person["location"],
+                expertise=person["expertise"],
+            )  # fmt: skip
+            created += 1
+        self.stdout.write(
+            f"{community.name}: {created} members added, {User.objects.count()} in all."
+        )
+        self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
+        self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
+        self.stdout.write("Also: manager@, moderator@ and member@example.com, same password.")

@@ -1,0 +1,122 @@
+"""Where visits come from, and page views recorded cheaply.
+
+A page view is appended to an in-memory buffer; the buffer is written with one bulk insert
+when it is full or old, after the response has gone out (``request_finished``), so pages do
+not wait for it. bench/pageview_overhead.py measures the cost.
+"""
+
+import atexit
+import contextlib
+import hashlib
+import hmac
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.core.signals import request_finished
+from django.utils import timezone
+
+from townsquare.core.models import PageView, Source
+
+SEARCH_ENGINES = (
+    "google.", "bing.com", "duckduckgo.com", "baidu.com", "yandex.", "search.yahoo.",
+    "ecosia.org", "sogou.com", "so.com", "sm.cn", "naver.com", "startpage.com", "qwant.com",
+    "search.brave.com",
+)  # fmt: skip
+SOCIAL_NETWORKS = (
+    "facebook.com", "fb.com", "twitter.com", "x.com", "t.co", "linkedin.com", "lnkd.in",
+    "reddit.com", "weibo.com", "weibo.cn", "weixin.qq.com", "wechat.com", "zhihu.com",
+    "douban.com", "youtube.com", "instagram.com", "tiktok.com", "wykop.pl", "mastodon.social",
+    "bsky.app", "threads.net", "news.ycombinator.com",
+)  # fmt: skip
+WEBMAIL = (
+    "mail.google.com", "outlook.live.com", "outlook.office.com", "mail.yahoo.com",
+    "mail.qq.com", "mail.163.com", "poczta.onet.pl", "poczta.wp.pl", "poczta.interia.pl",
+)  # fmt: skip
+
+
+def _matches(host: str, domains: tuple[str, ...]) -> bool:
+    for domain in domains:
+        if domain.endswith("."):
+            if host.startswith(domain) or f".{domain}" in host:
+                return True
+        elif host == domain or host.endswith(f".{domain}"):
+            return True
+    return False
+
+
+def classify(referrer: str, own_host: str, query_string: str = "") -> tuple[str, str]:
+    """Return (source, referrer host) for a request, from its Referer and utm tags."""
+    params = parse_qs(query_string)
+    medium = (params.get("utm_medium") or params.get("src") or [""])[0].lower()
+    if medium in {"email", "e-mail", "newsletter", "digest"}:
+        return Source.EMAIL, ""
+    host = (urlsplit(referrer).hostname or "").lower() if referrer else ""
+    if host.startswith("www."):
+        host = host[4:]
+    if medium in {"social", "social-media"}:
+        return Source.SOCIAL, host
+    if not host:
+        return Source.DIRECT, ""
+    own = own_host.split(":")[0].lower().removeprefix("www.")
+    if host == own:
+        return Source.INTERNAL, ""
+    if _matches(host, WEBMAIL):
+        return Source.EMAIL, host
+    if _matches(host, SEARCH_ENGINES):
+        return Source.SEARCH, host
+    if _matches(host, SOCIAL_NETWORKS):
+        return Source.SOCIAL, host
+    return Source.REFERRAL, host
+
+
+def visitor_key(address: str, user_agent: str) -> str:
+    """A key for one visitor on one day; the daily salt makes days unlinkable."""
+    day = timezone.now().date().isoformat()
+    salt = hmac.new(settings.SECRET_KEY.encode(), day.encode(), hashlib.sha256).digest()
+    return hmac.new(salt, f"{address}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class PageViewBuffer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: list[PageView] = []
+        self._oldest = 0.0
+
+    def add(self, view: PageView) -> None:
+        with self._lock:
+            if not self._rows:
+                self._oldest = time.monotonic()
+            self._rows.append(view)
+
+    def due(self) -> bool:
+        return bool(self._rows) and (
+            len(self._rows) >= settings.PAGEVIEW_BUFFER_SIZE
+            or time.monotonic() - self._oldest >= settings.PAGEVIEW_BUFFER_SECONDS
+        )
+
+    def flush(self) -> int:
+        with self._lock:
+            rows, self._rows = self._rows, []
+        if rows:
+            PageView.objects.bulk_create(rows, batch_size=500)
+        return len(rows)
+
+
+buffer = PageViewBuffer()
+
+
+def _flush_when_due(**kwargs: object) -> None:
+    if buffer.due():
+        buffer.flush()
+
+
+def _flush_at_exit() -> None:
+    with contextlib.suppress(Exception):  # the database may already be gone at exit
+        buffer.flush()
+
+
+def connect() -> None:
+    request_finished.connect(_flush_when_due, dispatch_uid="townsquare.pageviews")
+    atexit.register(_flush_at_exit)

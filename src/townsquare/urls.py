@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from townsquare.api.main import api
+from townsquare.core import feeds, sitemaps, views
+from townsquare.core.media import serve_media
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("guidelines/", views.guidelines, name="guidelines"),
+    path("guidelines/history/", views.guidelines_history, name="guidelines_history"),
+    path("guidelines/v<int:number>/", views.guidelines_version, name="guidelines_version"),
+    path("guidelines/accept/", views.guidelines_accept, name="guidelines_accept"),
+    path("manage/", views.manage_settings, name="manage_settings"),
+    path("manage/guidelines/", views.manage_guidelines, name="manage_guidelines"),
+    path("manage/roles/", views.manage_roles, name="manage_roles"),
+    path("manage/roles/<int:user_id>/", views.change_role, name="change_role"),
+    path("feeds/members.atom", feeds.new_members_feed, name="feed_members"),
+    path("sitemap.xml", sitemaps.sitemap_view, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("", include("townsquare.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+    re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", serve_media, name="media"),
+]
