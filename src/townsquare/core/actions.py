@@ -57,7 +57,7 @@ def update_community(
         community.logo.delete(save=False)
         changed.append("logo")
     elif logo is not None:
-        community.logo.save(logo.name, clean_image(logo, field="logo"), save=False)
+        community.logo.save("logo.webp", clean_image(logo, field="logo"), save=False)
         changed.append("logo")
     community.full_clean()
     community.save()

@@ -1,0 +1,86 @@
+"""Shared fixtures. Every test runs on SQLite and on PostgreSQL (scripts/test.sh)."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.test import Client
+
+from townsquare.accounts import actions as account_actions
+from townsquare.accounts.models import Role, User
+from townsquare.core import actions
+from townsquare.core.models import AccessMode, Community, GuidelinesVersion
+from townsquare.core.queries import get_community
+from townsquare.core.traffic import buffer
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PAGEVIEW_BUFFER_SIZE = 1  # write each page view at once, so tests can see it
+    cache.clear()
+    yield
+    buffer.flush()
+
+
+@pytest.fixture
+def community(db) -> Community:
+    return get_community()
+
+
+@pytest.fixture
+def guidelines(db) -> GuidelinesVersion:
+    return actions.publish_guidelines(None, "## Be kind\n\nNo spam.", "First version")
+
+
+def make_member(
+    handle: str, guidelines: GuidelinesVersion | None, role: str = Role.MEMBER, **extra
+) -> User:
+    """A member as after sign-up, email confirmation and accepting the guidelines."""
+    user = account_actions.register_member(
+        email=f"{handle}@example.com",
+        handle=handle,
+        display_name=extra.pop("display_name", handle.title()),
+        password=PASSWORD,
+        role=role,
+        **extra,
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    if guidelines is not None:
+        account_actions.accept_guidelines(user, guidelines)
+    return user
+
+
+@pytest.fixture
+def member(guidelines) -> User:
+    return make_member("alice", guidelines)
+
+
+@pytest.fixture
+def admin_member(guidelines) -> User:
+    return make_member("root", guidelines, role=Role.ADMIN)
+
+
+@pytest.fixture
+def member_client(member) -> Client:
+    client = Client()
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def admin_member_client(admin_member) -> Client:
+    client = Client()
+    client.force_login(admin_member)
+    return client
+
+
+def set_access_mode(mode: str, public_areas: list[str] | None = None) -> Community:
+    return actions.update_community(None, access_mode=mode, public_areas=public_areas or [])
+
+
+@pytest.fixture
+def private_community(community) -> Community:
+    return set_access_mode(AccessMode.PRIVATE)

@@ -1,0 +1,60 @@
+import subprocess
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from townsquare.accounts.models import ApiToken, Role, User
+from townsquare.core.models import Community, GuidelinesVersion
+
+
+@pytest.mark.django_db
+def test_createadmin_createuser_and_apitoken(capsys):
+    call_command("createadmin", "--email", "Boss@Example.com", "--password", "pw-123456")
+    admin = User.objects.get(handle="Boss")
+    assert admin.role == Role.ADMIN and admin.check_password("pw-123456")
+    assert admin.emailaddress_set.get().verified
+    call_command(
+        "createuser", "--email", "m@example.com", "--handle", "mod", "--password", "pw",
+        "--role", "moderator",
+    )  # fmt: skip
+    assert User.objects.get(handle="mod").role == Role.MODERATOR
+    capsys.readouterr()
+    call_command("apitoken", "mod")
+    raw = capsys.readouterr().out.strip()
+    assert raw.startswith("tsq_")
+    assert ApiToken.objects.get(user__handle="mod").hint == raw[:8]
+
+
+@pytest.mark.django_db
+def test_createuser_refuses_duplicates_clearly():
+    call_command("createuser", "--email", "a@example.com", "--handle", "aaa", "--password", "p")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("createuser", "--email", "A@example.com", "--handle", "bbb", "--password", "p")
+    with pytest.raises(CommandError, match="handle is taken"):
+        call_command("createuser", "--email", "b@example.com", "--handle", "AAA", "--password", "p")
+    with pytest.raises(CommandError, match="No active member"):
+        call_command("apitoken", "nobody")
+
+
+@pytest.mark.django_db
+def test_demo_loads_once(capsys):
+    call_command("demo")
+    first = capsys.readouterr().out
+    assert "admin@example.com" in first
+    counts = (User.objects.count(), GuidelinesVersion.objects.count())
+    assert counts[0] >= 200
+    languages = set(User.objects.values_list("language", flat=True))
+    assert {"en", "zh-hans", "pl"} <= languages
+    call_command("demo")
+    assert (User.objects.count(), GuidelinesVersion.objects.count()) == counts
+    assert "0 members added" in capsys.readouterr().out
+    assert Community.objects.get().mission_html
+
+
+def test_console_script_wraps_django():
+    result = subprocess.run(
+        [sys.executable, "-m", "townsquare.cli", "help"], capture_output=True, text=True, check=True
+    )
+    for command in ["serve", "demo", "createadmin", "createuser", "apitoken", "worker", "migrate"]:
+        assert command in result.stdout
