@@ -96,3 +96,21 @@ def test_someone_elses_token_cannot_be_revoked(member_client: Client, guidelines
     assert member_client.post(f"/settings/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+@pytest.mark.django_db
+def test_language_switcher_remembers_a_members_choice(member_client: Client, member):
+    response = member_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/members/"})
+    assert response["Location"] == "/members/"
+    member.refresh_from_db()
+    assert member.language == "zh-hans"
+    assert member_client.get("/members/")["Content-Language"] == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_language_switcher_works_for_visitors_in_a_private_community(client: Client, community):
+    from tests.conftest import set_access_mode
+
+    set_access_mode("private")
+    client.post("/i18n/setlang/", {"language": "pl", "next": "/accounts/login/"})
+    assert "Zaloguj" in client.get("/accounts/login/").content.decode()

@@ -105,6 +105,16 @@ def update_account(
     return member
 
 
+def set_language(member: User, language: str) -> None:
+    """Remember the interface language a member picked in the language switcher."""
+    if language not in dict(User._meta.get_field("language").choices):
+        raise ValidationError({"language": _("Unknown language.")})
+    if member.language != language:
+        member.language = language
+        member.save(update_fields=["language"])
+        activity.record(member, "member.language_changed", member, language=language)
+
+
 def _expertise_tags(names: Iterable[str]) -> list[ExpertiseTag]:
     cleaned = list(dict.fromkeys(n.strip().lower()[:40] for n in names if n.strip()))
     if len(cleaned) > MAX_EXPERTISE:

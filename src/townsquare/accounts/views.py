@@ -4,17 +4,29 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from townsquare.accounts import actions
 from townsquare.accounts.forms import AccountForm, ApiTokenForm, ProfileForm
 from townsquare.accounts.models import ApiToken
 from townsquare.accounts.queries import directory
-from townsquare.core.areas import area
+from townsquare.core.areas import OPEN, area
 from townsquare.core.forms import apply_errors
 from townsquare.core.permissions import visible_members
 from townsquare.core.queries import community_for
+
+
+@area(OPEN)
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers a signed-in member's choice."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and check_for_language(language):
+        actions.set_language(request.user, language)
+    return set_language(request)
 
 
 @area("members")

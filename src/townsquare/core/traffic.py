@@ -7,6 +7,7 @@ not wait for it. bench/pageview_overhead.py measures the cost.
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import hmac
 import threading
@@ -71,10 +72,14 @@ def classify(referrer: str, own_host: str, query_string: str = "") -> tuple[str,
     return Source.REFERRAL, host
 
 
+@functools.lru_cache(maxsize=2)
+def _daily_salt(day: str, secret: str) -> bytes:
+    return hmac.new(secret.encode(), day.encode(), hashlib.sha256).digest()
+
+
 def visitor_key(address: str, user_agent: str) -> str:
     """A key for one visitor on one day; the daily salt makes days unlinkable."""
-    day = timezone.now().date().isoformat()
-    salt = hmac.new(settings.SECRET_KEY.encode(), day.encode(), hashlib.sha256).digest()
+    salt = _daily_salt(timezone.now().date().isoformat(), settings.SECRET_KEY)
     return hmac.new(salt, f"{address}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
