@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -151,7 +152,11 @@ def update_profile(
         profile.avatar.delete(save=False)
     elif avatar is not None:
         profile.avatar.delete(save=False)
-        profile.avatar.save("avatar.webp", clean_image(avatar, field="avatar"), save=False)
+        profile.avatar.save(
+            "avatar.webp",
+            clean_image(avatar, field="avatar", max_bytes=settings.AVATAR_MAX_BYTES),
+            save=False,
+        )
     profile.save()
     profile.expertise.set(tags)
     activity.record(actor, "member.profile_updated", member)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -57,7 +58,11 @@ def update_community(
         community.logo.delete(save=False)
         changed.append("logo")
     elif logo is not None:
-        community.logo.save("logo.webp", clean_image(logo, field="logo"), save=False)
+        community.logo.save(
+            "logo.webp",
+            clean_image(logo, field="logo", max_bytes=settings.LOGO_MAX_BYTES),
+            save=False,
+        )
         changed.append("logo")
     community.full_clean()
     community.save()

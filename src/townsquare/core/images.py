@@ -12,9 +12,11 @@ from PIL import Image, UnidentifiedImageError
 ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 
 
-def clean_image(upload: UploadedFile, *, field: str, max_side: int = 512) -> ContentFile:
+def clean_image(
+    upload: UploadedFile, *, field: str, max_bytes: int, max_side: int = 512
+) -> ContentFile:
     """Validate an uploaded image and return it re-encoded as WebP, at most max_side wide."""
-    limit = settings.AVATAR_MAX_BYTES
+    limit = max_bytes
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
             {field: _("The image is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}}

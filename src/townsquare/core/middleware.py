@@ -6,7 +6,9 @@ import zoneinfo
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone, translation
@@ -28,7 +30,7 @@ OPEN_URL_NAMES = {
     "account_inactive", "mfa_authenticate", "set_language", "robots_txt",
 }  # fmt: skip
 OPEN_NAMESPACES = {"admin"}
-UNTRACKED_PREFIXES = ("/static/", "/media/", "/api/", "/admin/", "/favicon")
+UNTRACKED_PREFIXES = ("/static/", "/media/", "/api/", "/django-admin/", "/favicon")
 BOT_RE = re.compile(r"bot|crawl|spider|slurp|preview|monitor|curl|wget|python-requests", re.I)
 
 
@@ -54,6 +56,14 @@ class MemberPreferencesMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    """The visitor's address, read the way the rate limits read it (proxy-aware)."""
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return ""
 
 
 class TrafficMiddleware:
@@ -86,7 +96,7 @@ class TrafficMiddleware:
                     created_at=timezone.now(),
                     user_id=request.user.pk if request.user.is_authenticated else None,
                     visitor_key=visitor_key(
-                        request.META.get("REMOTE_ADDR", ""), request.headers.get("user-agent", "")
+                        _client_ip(request), request.headers.get("user-agent", "")
                     ),
                     path=request.path[:300],
                     route=(match.view_name if match else "")[:100],

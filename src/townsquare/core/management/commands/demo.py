@@ -8,7 +8,7 @@ from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
 from townsquare.core import actions
 from townsquare.core.commands import create_account
-from townsquare.core.queries import current_guidelines
+from townsquare.core.queries import current_guidelines, get_community
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "people.json"
 # Demo sign-ins, printed at the end. A demo is for trying things on a laptop.
@@ -28,13 +28,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
         info = data["community"]
-        guidelines = current_guidelines() or actions.publish_guidelines(
-            None, info["guidelines"], "First version"
-        )
-        community = actions.update_community(
-            None, name=info["name"], tagline=info["tagline"]["en"], mission=info["mission"],
-            goals=info["goals"],
-        )  # fmt: skip
+        guidelines = current_guidelines()
+        if guidelines is None:  # a new community: set it up once, never overwrite it later
+            guidelines = actions.publish_guidelines(None, info["guidelines"], "First version")
+            actions.update_community(
+                None, name=info["name"], tagline=info["tagline"]["en"],
+                mission=info["mission"], goals=info["goals"],
+            )  # fmt: skip
+        community = get_community()
         created = 0
         for email, handle, name, role in STAFF:
             if not User.objects.filter(email__iexact=email).exists():
