@@ -5,7 +5,11 @@ from email.message import Message
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import get_connection
-from django.core.mail.message import EmailMessage
+from django.core.mail.message import EmailMessage, MIMEMixin
+
+
+class _WireMessage(MIMEMixin, Message):
+    """A parsed message that serialises the way Django's mail backends expect."""
 
 
 class _ComposedMessage(EmailMessage):
@@ -16,7 +20,7 @@ class _ComposedMessage(EmailMessage):
         self._wire = wire
 
     def message(self, **kwargs: object) -> Message:  # type: ignore[override]
-        return message_from_bytes(self._wire)
+        return message_from_bytes(self._wire, _class=_WireMessage)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=3600, max_retries=12)
