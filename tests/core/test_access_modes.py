@@ -122,3 +122,16 @@ class TestPublicMode:
         client.force_login(alice)
         assert client.get("/manage/").status_code == 403
         assert client.get("/manage/roles/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_feed_keeps_no_reader_state_between_requests(alice):
+    """One feed object serves all threads: a reader's permissions must never stay on it."""
+    from townsquare.core.feeds import new_members_feed
+
+    set_access_mode(AccessMode.HYBRID, ["home"])
+    member = Client()
+    member.force_login(alice)
+    assert b"Alice Secret" in member.get("/feeds/members.atom").content
+    assert not hasattr(new_members_feed, "request")
+    assert not {"request", "user", "members"} & set(vars(new_members_feed))

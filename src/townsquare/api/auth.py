@@ -46,11 +46,6 @@ class BearerTokenMiddleware:
 class MemberAuth(SessionAuth):
     """Signed-in members: by token (resolved above) or by session with a CSRF check."""
 
-    def authenticate(self, request: HttpRequest, key: str | None):
-        if getattr(request, "api_token", None) is not None:
-            return request.user
-        return super().authenticate(request, key)
-
     def __call__(self, request: HttpRequest):
         if getattr(request, "api_token", None) is not None:
             return request.user

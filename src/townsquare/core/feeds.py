@@ -1,4 +1,5 @@
 from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -11,21 +12,23 @@ from townsquare.core.queries import community_for
 
 
 class NewMembersFeed(Feed):
-    """New members, for those who welcome newcomers. Only what the reader may see."""
+    """New members, for those who welcome newcomers. Only what the reader may see.
+
+    One Feed instance serves every request, so nothing about the reader is kept on it:
+    the reader's visible members come through get_object, per request.
+    """
 
     feed_type = Atom1Feed
     title = _("New members")
     subtitle = _("Members who joined recently")
 
-    def __call__(self, request: HttpRequest, *args, **kwargs):
-        self.request = request
-        return super().__call__(request, *args, **kwargs)
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> QuerySet[User]:
+        return visible_members(request.user, community_for(request))
 
     def link(self) -> str:
         return reverse("member_list")
 
-    def items(self):
-        members = visible_members(self.request.user, community_for(self.request))
+    def items(self, members: QuerySet[User]) -> QuerySet[User]:
         return members.select_related("profile").order_by("-date_joined")[:30]
 
     def item_title(self, item: User) -> str:

@@ -12,8 +12,6 @@ from townsquare.core.models import Community
 
 AnyUser = User | AnonymousUser
 
-STAFF_ROLES = {Role.ADMIN, Role.MANAGER, Role.MODERATOR}
-
 
 def _role(user: AnyUser) -> str | None:
     if not user.is_authenticated or not user.is_active:

@@ -1,3 +1,4 @@
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,8 +35,6 @@ class MembersSitemap(Sitemap):
 
     def items(self):
         # What an anonymous visitor may see: the sitemap is for search engines.
-        from django.contrib.auth.models import AnonymousUser
-
         return visible_members(AnonymousUser(), self.community).order_by("id").only("handle")
 
     def location(self, item: User) -> str:
