@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from townsquare.core import activity, permissions
 from townsquare.core.areas import OPEN, view_area
-from townsquare.core.models import Channel, PageView, Source
+from townsquare.core.models import Channel, Source
 from townsquare.core.queries import community_for, current_guidelines_version
-from townsquare.core.traffic import buffer, classify, visitor_key
+from townsquare.core.traffic import Seen, buffer, classify
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -92,17 +92,16 @@ class TrafficMiddleware:
         if self._should_track(request, response):
             match = request.resolver_match
             buffer.add(
-                PageView(
+                Seen(
                     created_at=timezone.now(),
                     user_id=request.user.pk if request.user.is_authenticated else None,
-                    visitor_key=visitor_key(
-                        _client_ip(request), request.headers.get("user-agent", "")
-                    ),
-                    path=request.path[:300],
-                    route=(match.view_name if match else "")[:100],
+                    address=_client_ip(request),
+                    user_agent=request.headers.get("user-agent", ""),
+                    path=request.path,
+                    route=match.view_name if match else "",
                     area=(view_area(match.func) or "") if match else "",
                     source=source,
-                    referrer_host=referrer_host[:200],
+                    referrer_host=referrer_host,
                     status=response.status_code,
                 )
             )

@@ -1,8 +1,9 @@
 """Where visits come from, and page views recorded cheaply.
 
-A page view is appended to an in-memory buffer; the buffer is written with one bulk insert
-when it is full or old, after the response has gone out (``request_finished``), so pages do
-not wait for it. bench/pageview_overhead.py measures the cost.
+The request only appends a plain tuple to an in-memory buffer. Everything else (visitor
+keys, model rows, one bulk insert) happens when the buffer is full or old, after the
+response has gone out (``request_finished``), so pages do not wait for it.
+bench/pageview_overhead.py measures the cost.
 """
 
 import atexit
@@ -12,6 +13,8 @@ import hashlib
 import hmac
 import threading
 import time
+from datetime import date, datetime
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -77,19 +80,47 @@ def _daily_salt(day: str, secret: str) -> bytes:
     return hmac.new(secret.encode(), day.encode(), hashlib.sha256).digest()
 
 
-def visitor_key(address: str, user_agent: str) -> str:
+def visitor_key(address: str, user_agent: str, day: date | None = None) -> str:
     """A key for one visitor on one day; the daily salt makes days unlinkable."""
-    salt = _daily_salt(timezone.now().date().isoformat(), settings.SECRET_KEY)
+    salt = _daily_salt((day or timezone.now().date()).isoformat(), settings.SECRET_KEY)
     return hmac.new(salt, f"{address}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class Seen(NamedTuple):
+    """A page view as the request saw it; turned into a PageView row at flush time."""
+
+    created_at: datetime
+    user_id: int | None
+    address: str
+    user_agent: str
+    path: str
+    route: str
+    area: str
+    source: str
+    referrer_host: str
+    status: int
+
+    def as_row(self) -> PageView:
+        return PageView(
+            created_at=self.created_at,
+            user_id=self.user_id,
+            visitor_key=visitor_key(self.address, self.user_agent, self.created_at.date()),
+            path=self.path[:300],
+            route=self.route[:100],
+            area=self.area,
+            source=self.source,
+            referrer_host=self.referrer_host[:200],
+            status=self.status,
+        )
 
 
 class PageViewBuffer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rows: list[PageView] = []
+        self._rows: list[Seen] = []
         self._oldest = 0.0
 
-    def add(self, view: PageView) -> None:
+    def add(self, view: Seen) -> None:
         with self._lock:
             if not self._rows:
                 self._oldest = time.monotonic()
@@ -105,7 +136,7 @@ class PageViewBuffer:
         with self._lock:
             rows, self._rows = self._rows, []
         if rows:
-            PageView.objects.bulk_create(rows, batch_size=500)
+            PageView.objects.bulk_create([row.as_row() for row in rows], batch_size=500)
         return len(rows)
 
 
