@@ -1,0 +1,82 @@
+"""Text to search terms, done the same way when indexing and when querying.
+
+- Chinese has no spaces: runs of Han characters are segmented with jieba in its search
+  mode, which also emits the shorter words inside long ones, so 社区管理 (community
+  management) finds 在线社区管理软件 (online community management software).
+- Polish and English inflect: words are reduced to their dictionary form with simplemma,
+  so "społeczności" finds "społeczność" and "communities" finds "community".
+
+Both libraries ship their dictionaries; nothing is downloaded at run time.
+"""
+
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+
+import jieba
+import simplemma
+
+# Tried in this order for a word; simplemma returns the word itself when no language knows it.
+LEMMA_LANGUAGES = ("pl", "en")
+MAX_TERM_LENGTH = 64
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+)")
+_jieba_ready = threading.Lock()
+_jieba_loaded = False
+
+
+def _segmenter() -> jieba.Tokenizer:
+    """jieba's dictionary takes about a second to load: load it once, on first use."""
+    global _jieba_loaded
+    if not _jieba_loaded:
+        with _jieba_ready:
+            if not _jieba_loaded:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba_loaded = True
+    return jieba.dt
+
+
+def _han_terms(run: str) -> Iterator[str]:
+    for word in _segmenter().cut_for_search(run):
+        if word.strip():
+            yield word
+
+
+@functools.lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """The dictionary form of a word, followed to where it stops changing.
+
+    simplemma's lemmas are not always lemmas of themselves (zarządzania -> zarządzanie ->
+    zarządzać), so a query word and a document word could land one step apart; following
+    the chain makes both meet.
+    """
+    for _ in range(4):
+        # Some lemmas are proper names ("ig" -> "Iga"): fold case at every step.
+        base = simplemma.lemmatize(word, lang=LEMMA_LANGUAGES).casefold()
+        if base == word:
+            break
+        word = base
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """The search terms of a text, in order, with repeats (for ranking by frequency)."""
+    normalized = unicodedata.normalize("NFKC", text).casefold()
+    found: list[str] = []
+    for match in _RUNS.finditer(normalized):
+        if match.lastgroup == "han":
+            found.extend(_han_terms(match.group()))
+        else:
+            word = match.group()[:MAX_TERM_LENGTH]
+            found.append(word if word.isdigit() else lemma(word))
+    return found
+
+
+def query_terms(query: str) -> list[str]:
+    """The distinct terms of a search query, in the order they were typed."""
+    return list(dict.fromkeys(terms(query)))
