@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from townsquare.accounts.views import switch_language
 from townsquare.api.main import api
 from townsquare.core import feeds, sitemaps, views
 from townsquare.core.media import serve_media
@@ -22,7 +21,6 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("", include("townsquare.accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", serve_media, name="media"),

@@ -106,6 +106,7 @@ def update_account(
     return member
 
 
+@transaction.atomic
 def set_language(member: User, language: str) -> None:
     """Remember the interface language a member picked in the language switcher."""
     if language not in dict(User._meta.get_field("language").choices):

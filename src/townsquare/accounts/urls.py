@@ -9,4 +9,5 @@ urlpatterns = [
     path("settings/profile/", views.profile_settings, name="profile_settings"),
     path("settings/tokens/", views.token_settings, name="token_settings"),
     path("settings/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    path("i18n/setlang/", views.switch_language, name="set_language"),
 ]

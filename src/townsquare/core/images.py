@@ -16,10 +16,9 @@ def clean_image(
     upload: UploadedFile, *, field: str, max_bytes: int, max_side: int = 512
 ) -> ContentFile:
     """Validate an uploaded image and return it re-encoded as WebP, at most max_side wide."""
-    limit = max_bytes
-    if upload.size is not None and upload.size > limit:
+    if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
-            {field: _("The image is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}}
+            {field: _("The image is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)}}
         )
     try:
         with Image.open(upload) as image:

@@ -12,7 +12,6 @@ Both libraries ship their dictionaries; nothing is downloaded at run time.
 import functools
 import logging
 import re
-import threading
 import unicodedata
 from collections.abc import Iterator
 
@@ -25,24 +24,12 @@ MAX_TERM_LENGTH = 64
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+)")
-_jieba_ready = threading.Lock()
-_jieba_loaded = False
-
-
-def _segmenter() -> jieba.Tokenizer:
-    """jieba's dictionary takes about a second to load: load it once, on first use."""
-    global _jieba_loaded
-    if not _jieba_loaded:
-        with _jieba_ready:
-            if not _jieba_loaded:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba_loaded = True
-    return jieba.dt
+# jieba loads its dictionary (about a second) on first use, once, under its own lock.
+jieba.setLogLevel(logging.WARNING)
 
 
 def _han_terms(run: str) -> Iterator[str]:
-    for word in _segmenter().cut_for_search(run):
+    for word in jieba.cut_for_search(run):
         if word.strip():
             yield word
 
