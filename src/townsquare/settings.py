@@ -61,6 +61,8 @@ X_FRAME_OPTIONS = "DENY"
 INSTALLED_APPS = [
     "townsquare.core",
     "townsquare.accounts",
+    "townsquare.groups",
+    "townsquare.forum",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -217,6 +219,19 @@ AVATAR_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 IMAGE_MAX_PIXELS = 4096 * 4096
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Forum -------------------------------------------------------------------------------
+# Limits members are told about in the composer and in error messages.
+FORUM_TITLE_MIN_LENGTH = 5
+FORUM_TITLE_MAX_LENGTH = 200
+FORUM_POST_MIN_LENGTH = 2
+FORUM_POST_MAX_LENGTH = int(os.environ.get("FORUM_POST_MAX_LENGTH", "32000"))
+FORUM_TAGS_PER_TOPIC = 5
+FORUM_TOPICS_PER_PAGE = 30
+FORUM_POSTS_PER_PAGE = 20
+# A second identical post by the same member in the same topic within this many seconds is
+# taken as a double submission and answered with the first one.
+FORUM_DUPLICATE_WINDOW_SECONDS = 120
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "en"

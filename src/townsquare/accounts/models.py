@@ -56,6 +56,10 @@ class User(AbstractBaseUser):
     date_joined = models.DateTimeField(auto_now_add=True)
     # The guidelines version this member last accepted (history in GuidelinesAcceptance).
     guidelines_version = models.PositiveIntegerField(null=True, blank=True)
+    # When the member was last seen, and when their visit before this one ended: the
+    # forum's "new since your last visit" (accounts.actions.touch_visit).
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    previous_visit_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from townsquare.core.models import ActivityEvent, Channel, Source
 
@@ -39,8 +41,11 @@ def record(
     actor: Any,
     verb: str,
     target: models.Model | None = None,
+    *,
+    at: datetime | None = None,
     **data: Any,
 ) -> ActivityEvent:
+    """Append an event. ``at`` backdates it, for importers and the demo's history."""
     current = _origin.get()
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
     return ActivityEvent.objects.create(
@@ -52,4 +57,5 @@ def record(
         channel=current.channel,
         source=current.source,
         data=data,
+        created_at=at or timezone.now(),
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 AREAS: dict[str, str] = {
     "home": _("Home page: mission, goals and community information"),
     "members": _("Member directory and profiles"),
+    "forum": _("Forum: categories open to everyone, their topics, search and feeds"),
 }
 
 # Reachable by anyone in every mode: signing in and up, and the guidelines.

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.areas import AREAS
@@ -100,7 +101,8 @@ class ActivityEvent(models.Model):
     Written only by action functions (core.activity.record), never changed afterwards.
     """
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by record(): now, or the original time for imported and demo history.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

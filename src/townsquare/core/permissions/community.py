@@ -1,8 +1,4 @@
-"""The one permission policy: every "may this user ..." question is answered here.
-
-Views, the API, feeds, the sitemap and later search, digests and notifications ask these
-functions and use their querysets; none decides access on its own.
-"""
+"""The community as a whole: areas, settings, roles, members."""
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
@@ -19,8 +15,21 @@ def _role(user: AnyUser) -> str | None:
     return user.role
 
 
+STAFF_ROLES = {Role.MODERATOR, Role.MANAGER, Role.ADMIN}
+
+
 def is_member(user: AnyUser) -> bool:
     return _role(user) is not None
+
+
+def is_staff(user: AnyUser) -> bool:
+    """Moderators, community managers and admins: they moderate and see every category."""
+    return _role(user) in STAFF_ROLES
+
+
+def is_manager(user: AnyUser) -> bool:
+    """Community managers and admins: they shape the community's structure and calendar."""
+    return _role(user) in {Role.ADMIN, Role.MANAGER}
 
 
 def may_view_area(user: AnyUser, community: Community, area: str) -> bool:
@@ -34,7 +43,11 @@ def may_change_settings(user: AnyUser) -> bool:
 
 def may_edit_mission(user: AnyUser) -> bool:
     """Mission, goals and guidelines: the community's direction."""
-    return _role(user) in {Role.ADMIN, Role.MANAGER}
+    return is_manager(user)
+
+
+def may_manage_groups(user: AnyUser) -> bool:
+    return is_manager(user)
 
 
 def may_assign_roles(user: AnyUser) -> bool:
