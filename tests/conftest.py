@@ -1,5 +1,7 @@
 """Shared fixtures. Every test runs on SQLite and on PostgreSQL (scripts/test.sh)."""
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
@@ -84,3 +86,10 @@ def set_access_mode(mode: str, public_areas: list[str] | None = None) -> Communi
 @pytest.fixture
 def private_community(community) -> Community:
     return set_access_mode(AccessMode.PRIVATE)
+
+
+def sitemap_text(client: Client) -> str:
+    """The sitemap index and every section it lists, as one text."""
+    index = client.get("/sitemap.xml").content.decode()
+    sections = re.findall(r"<loc>https?://[^/]+(/sitemap-[^<]+)</loc>", index)
+    return index + "".join(client.get(path).content.decode() for path in sections)

@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,10 @@ from townsquare.core.images import clean_image
 from townsquare.core.models import GuidelinesVersion
 
 MAX_EXPERTISE = 10
+# A member seen again after this long starts a new visit; "last seen" is written at most
+# this often.
+VISIT_GAP = timedelta(hours=1)
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def handle_taken(handle: str, exclude: User | None = None) -> bool:
@@ -89,6 +94,24 @@ def accept_guidelines(user: User, version: GuidelinesVersion) -> None:
     user.guidelines_version = version.version
     user.save(update_fields=["guidelines_version"])
     activity.record(user, "guidelines.accepted", version, version=version.version)
+
+
+@transaction.atomic
+def touch_visit(member: User) -> None:
+    """Note that a member is here. After a gap of over an hour a new visit starts, and the
+    end of the one before becomes ``previous_visit_at``: the forum's "new since your last
+    visit"."""
+    now = timezone.now()
+    last = member.last_seen_at
+    if last is not None and now - last < SEEN_RESOLUTION:
+        return
+    changes = {"last_seen_at": now}
+    if last is None or now - last >= VISIT_GAP:
+        changes["previous_visit_at"] = last or member.date_joined
+        activity.record(member, "member.visited", member)
+    User.objects.filter(pk=member.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(member, field, value)
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ def _hidden_character(value: str) -> str | None:
     return None
 
 
-def _refuse_hidden(value: str) -> None:
+def refuse_hidden_characters(value: str) -> None:
     if char := _hidden_character(value):
         raise ValidationError(
             _("Contains an invisible or control character (U+%(code)04X); please remove it."),
@@ -45,7 +45,7 @@ def normalize_handle(value: str) -> str:
 
 
 def validate_handle(value: str) -> None:
-    _refuse_hidden(value)
+    refuse_hidden_characters(value)
     if len(value) < HANDLE_MIN or len(value) > HANDLE_MAX:
         raise ValidationError(
             _("A handle is %(min)d to %(max)d characters long."),
@@ -71,7 +71,7 @@ def validate_display_name(value: str) -> None:
     # Joiners are allowed in display names: emoji sequences need them.
     hidden = _hidden_character(value.replace("\u200d", ""))
     if hidden:
-        _refuse_hidden(hidden)
+        refuse_hidden_characters(hidden)
     if not value.strip():
         raise ValidationError(_("Please enter a name."), code="empty")
     if len(value) > DISPLAY_NAME_MAX:

@@ -14,6 +14,7 @@ from django.shortcuts import resolve_url
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from townsquare.accounts import actions as account_actions
 from townsquare.core import activity, permissions
 from townsquare.core.areas import OPEN, view_area
 from townsquare.core.models import Channel, Source
@@ -67,7 +68,8 @@ def _client_ip(request: HttpRequest) -> str:
 
 
 class TrafficMiddleware:
-    """Note where the visit came from, tag activity with it, and count the page view."""
+    """Note where the visit came from, tag activity with it, note that a member is here,
+    and count the page view."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -88,6 +90,8 @@ class TrafficMiddleware:
             session["visit_source"] = source
         channel = Channel.API if getattr(request, "api_token", None) else Channel.WEB
         with activity.origin(channel, visit_source):
+            if request.user.is_authenticated:
+                account_actions.touch_visit(request.user)
             response = self.get_response(request)
         if self._should_track(request, response):
             match = request.resolver_match

@@ -1,11 +1,12 @@
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps.views import index, sitemap
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from townsquare.accounts.models import User
 from townsquare.core.areas import area
+from townsquare.forum.sitemaps import CategoriesSitemap, TopicsSitemap
 from townsquare.core.models import Community
 from townsquare.core.permissions import visible_members
 from townsquare.core.queries import community_for
@@ -41,10 +42,23 @@ class MembersSitemap(Sitemap):
         return reverse("member_detail", args=[item.handle])
 
 
-@area("home")
-def sitemap_view(request: HttpRequest) -> HttpResponse:
+def _sitemaps(request: HttpRequest) -> dict[str, Sitemap]:
     community = community_for(request)
     if not community.is_indexable:
         raise Http404
-    sitemaps = {"pages": PagesSitemap(community), "members": MembersSitemap(community)}
-    return sitemap(request, sitemaps)
+    return {
+        "pages": PagesSitemap(community),
+        "members": MembersSitemap(community),
+        "categories": CategoriesSitemap(community),
+        "topics": TopicsSitemap(community),
+    }
+
+
+@area("home")  # each section holds only what visitors may see
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    return index(request, _sitemaps(request), sitemap_url_name="sitemap_section")
+
+
+@area("home")
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    return sitemap(request, _sitemaps(request), section=section)

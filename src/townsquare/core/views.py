@@ -21,6 +21,7 @@ from townsquare.core.forms import (
 )
 from townsquare.core.models import GuidelinesVersion
 from townsquare.core.queries import community_for, current_guidelines
+from townsquare.forum import queries as forum_queries
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -34,7 +35,10 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
 def home(request: HttpRequest) -> HttpResponse:
     community = community_for(request)
     newest = permissions.visible_members(request.user, community).order_by("-date_joined")[:8]
-    return render(request, "core/home.html", {"newest_members": newest})
+    latest = None
+    if permissions.may_view_area(request.user, community, "forum"):
+        latest = forum_queries.topic_list(request.user, community, limit=10)
+    return render(request, "core/home.html", {"newest_members": newest, "latest": latest})
 
 
 @area(OPEN)

@@ -39,6 +39,7 @@ def add_member(
         group=group, user=member, defaults={"role": role}
     )
     if created:
+        permissions.forget_forum_access()
         activity.record(actor, "group.member_added", group, member=member.pk)
     return membership
 
@@ -49,4 +50,5 @@ def remove_member(actor: User | None, group: Group, member: User) -> None:
         raise PermissionDenied
     deleted, _counts = GroupMembership.objects.filter(group=group, user=member).delete()
     if deleted:
+        permissions.forget_forum_access()
         activity.record(actor, "group.member_removed", group, member=member.pk)

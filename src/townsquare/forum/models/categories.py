@@ -79,7 +79,7 @@ class Category(models.Model):
     reply_groups = models.ManyToManyField(
         "groups.Group", blank=True, related_name="reply_categories"
     )
-    # Listed, not deleted topics and their posts; kept by the actions.
+    # Topics and posts that are not deleted; kept by the actions.
     topic_count = models.PositiveIntegerField(default=0)
     post_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

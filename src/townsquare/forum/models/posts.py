@@ -34,6 +34,9 @@ class Post(models.Model):
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # For moderator action posts: what happened, e.g. {"code": "split_to", "count": 3,
+    # "topic": 12}; shown in the reader's language, linking only what the reader may see.
+    action = models.JSONField(null=True, blank=True)
     body = models.TextField(_("text"))
     body_html = models.TextField(editable=False)
     # Plain text of the body without quotes and markup: search, excerpts, feeds.
@@ -76,6 +79,12 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("forum:post_link", args=[self.topic_id, self.number])
+
+    @property
+    def visible_author(self):
+        """The author others may see: nobody for anonymous posts (moderators reveal it
+        through an audited action, never by reading this)."""
+        return None if self.is_anonymous else self.author
 
     @property
     def is_first(self) -> bool:

@@ -113,6 +113,15 @@ class Topic(models.Model):
         return reverse("forum:topic", args=[self.slug, self.pk])
 
     @property
+    def visible_author(self):
+        """The author others may see: nobody for anonymous topics."""
+        return None if self.is_anonymous else self.author
+
+    @property
+    def visible_last_poster(self):
+        return None if self.last_post_anonymous else self.last_poster
+
+    @property
     def is_solved(self) -> bool:
         return self.accepted_post_id is not None
 

@@ -1,0 +1,128 @@
+"""What members have read and how much they want to hear: read state and levels."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from townsquare.accounts.models import User
+from townsquare.core import activity, permissions
+from townsquare.core.queries import get_community
+from townsquare.forum.models import (
+    Category,
+    CategoryNotificationSetting,
+    NotificationLevel,
+    Tag,
+    TagNotificationSetting,
+    Topic,
+    TopicReadState,
+)
+
+# A reader's visit time is written again only after this long, so reading a topic page
+# does not write on every request.
+VISIT_RESOLUTION = timedelta(minutes=5)
+
+
+def follow_own_topic(
+    author: User, topic: Topic, *, last_read_number: int, started: bool, at: datetime
+) -> None:
+    """Who starts a topic watches it; who replies tracks it (unless they chose otherwise)."""
+    level = NotificationLevel.WATCHING if started else NotificationLevel.TRACKING
+    state, created = TopicReadState.objects.get_or_create(
+        user=author,
+        topic=topic,
+        defaults={
+            "last_read_number": last_read_number,
+            "notification_level": level,
+            "first_visited_at": at,
+            "last_visited_at": at,
+        },
+    )
+    if created:
+        return
+    state.last_read_number = max(state.last_read_number, last_read_number)
+    state.last_visited_at = at
+    if state.notification_level == NotificationLevel.NORMAL:
+        state.notification_level = level
+    state.save(update_fields=["last_read_number", "last_visited_at", "notification_level"])
+
+
+@transaction.atomic
+def mark_read(user: User, topic: Topic, up_to_number: int) -> TopicReadState:
+    """A member has seen the topic's posts up to this number. Entering a topic tracks it,
+    so its new replies show as unread (a member can lower the level)."""
+    number = max(0, min(up_to_number, topic.highest_post_number))
+    now = timezone.now()
+    state, created = TopicReadState.objects.get_or_create(
+        user=user,
+        topic=topic,
+        defaults={
+            "last_read_number": number,
+            "notification_level": NotificationLevel.TRACKING,
+            "first_visited_at": now,
+            "last_visited_at": now,
+        },
+    )
+    if created:
+        activity.record(user, "topic.entered", topic, category=topic.category_id)
+        return state
+    stale = state.last_visited_at is None or now - state.last_visited_at > VISIT_RESOLUTION
+    if number > state.last_read_number or stale:
+        state.last_read_number = max(number, state.last_read_number)
+        state.last_visited_at = now
+        state.save(update_fields=["last_read_number", "last_visited_at"])
+    return state
+
+
+def _level(value: int) -> int:
+    if value not in NotificationLevel.values:
+        raise ValidationError({"level": _("Unknown notification level.")})
+    return value
+
+
+@transaction.atomic
+def set_topic_level(user: User, topic: Topic, level: int) -> TopicReadState:
+    if not permissions.is_member(user) or not permissions.may_view_topic(
+        user, get_community(), topic
+    ):
+        raise PermissionDenied
+    level = _level(level)
+    if level == NotificationLevel.WATCHING_FIRST_POST:
+        raise ValidationError({"level": _("“Watching first post” is for categories and tags.")})
+    state, _created = TopicReadState.objects.update_or_create(
+        user=user, topic=topic, defaults={"notification_level": level}
+    )
+    activity.record(user, "topic.notification_level", topic, level=level)
+    return state
+
+
+@transaction.atomic
+def set_category_level(user: User, category: Category, level: int) -> None:
+    if not permissions.is_member(user) or not permissions.may_view_category(
+        user, get_community(), category
+    ):
+        raise PermissionDenied
+    level = _level(level)
+    if level == NotificationLevel.NORMAL:
+        CategoryNotificationSetting.objects.filter(user=user, category=category).delete()
+    else:
+        CategoryNotificationSetting.objects.update_or_create(
+            user=user, category=category, defaults={"level": level}
+        )
+    activity.record(user, "category.notification_level", category, level=level)
+
+
+@transaction.atomic
+def set_tag_level(user: User, tag: Tag, level: int) -> None:
+    if not permissions.is_member(user):
+        raise PermissionDenied
+    level = _level(level)
+    if level == NotificationLevel.NORMAL:
+        TagNotificationSetting.objects.filter(user=user, tag=tag).delete()
+    else:
+        TagNotificationSetting.objects.update_or_create(
+            user=user, tag=tag, defaults={"level": level}
+        )
+    activity.record(user, "tag.notification_level", tag, level=level)
