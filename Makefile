@@ -34,3 +34,4 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/pageview_overhead.py
+	$(BIN)/python bench/cooking.py

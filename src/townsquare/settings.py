@@ -218,6 +218,9 @@ MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Townsquare")
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 IMAGE_MAX_PIXELS = 4096 * 4096
+# Forum attachments (forum.uploads): images are re-encoded, other files kept as sent.
+FORUM_IMAGE_MAX_BYTES = int(os.environ.get("FORUM_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
+FORUM_FILE_MAX_BYTES = int(os.environ.get("FORUM_FILE_MAX_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Forum -------------------------------------------------------------------------------

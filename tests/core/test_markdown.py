@@ -1,9 +1,13 @@
 from html.parser import HTMLParser
 
+import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
-from townsquare.core.markdown import render
+from townsquare.core.markdown import PLAIN_URL, render, sanitise
+from townsquare.forum.cooking import cook
 
 
 class _Elements(HTMLParser):
@@ -13,11 +17,13 @@ class _Elements(HTMLParser):
         super().__init__()
         self.tags: list[str] = []
         self.attributes: list[tuple[str, str | None]] = []
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self.attributes.extend(attrs)
+        self.elements.append((tag, dict(attrs)))
 
 
 def test_formatting_survives():
@@ -41,11 +47,78 @@ def test_dangerous_urls_are_not_links():
         assert not [value for name, value in attributes if name in {"href", "src"}]
 
 
-@given(st.text(max_size=300))
-def test_no_input_produces_active_html(source):
-    elements = _Elements(render(source))
-    assert not {"script", "iframe", "style", "object", "embed", "form"} & set(elements.tags)
+def _assert_inactive(html: str) -> None:
+    elements = _Elements(html)
+    assert not {"script", "iframe", "style", "object", "embed", "form", "svg"} & set(elements.tags)
     assert not [name for name, _ in elements.attributes if name.startswith("on")]
+    assert "style" not in {name for name, _ in elements.attributes}
     for name, value in elements.attributes:
         if name in {"href", "src"} and value:
             assert value.split(":")[0].lower() not in {"javascript", "data", "vbscript"}
+
+
+def _cook_html(source: str) -> str:
+    try:
+        return cook(source, resolve_handles=lambda c: {h: h for h in c}, resolve_tags=set).html
+    except ValidationError:  # a malformed poll: nothing is rendered
+        return ""
+
+
+# Markdown with the syntax that matters nearby, so hypothesis reaches links, quotes and polls.
+_pieces = st.sampled_from(
+    [
+        "[", "]", "(", ")", "<", ">", "!", "`", "```", "\n", "\n\n", "@", "#", "&", ";", ":",
+        '"', "'", "=", "*", "> ", "- ", "    ", "javascript:", "JaVa\tScRiPt:", "data:",
+        "vbscript:", "&#x09;", "&#106;", "%0a", "alert(1)", "onerror=", "https://", "/media/",
+        "[quote=", "[/quote]", "[poll]", "[/poll]", "<script>", "<svg onload=x>", "<img src=x ",
+        "alice", "tag", "社区", "é", "\u202e",
+    ]
+)  # fmt: skip
+_markdownish = st.lists(st.one_of(_pieces, st.text(max_size=5)), max_size=40).map("".join)
+
+
+@given(st.one_of(st.text(max_size=300), _markdownish))
+def test_no_input_produces_active_html(source):
+    _assert_inactive(render(source))
+    _assert_inactive(_cook_html(source))
+
+
+def test_sanitiser_keeps_only_our_classes_and_attributes():
+    html = sanitise(
+        '<a class="mention evil" href="/u/x/">x</a><a class="hashtag" href="/t/">t</a>'
+        '<p class="quote-title x">q</p><code class="language-py x">c</code>'
+        '<code class="language-py">d</code><img src="mailto:x" style="x">'
+    )
+    classes = [value for name, value in _Elements(html).attributes if name == "class"]
+    assert classes == ["hashtag", "language-py"]
+    images = [attrs for tag, attrs in _Elements(html).elements if tag == "img"]
+    assert images == [{"loading": "lazy", "referrerpolicy": "no-referrer"}]
+
+
+def test_bare_urls_are_links_in_guidelines_too():
+    assert 'href="https://example.com/rules"' in render("See https://example.com/rules.")
+
+
+_upstream = MarkdownIt()
+
+
+@given(
+    st.sampled_from(["http://", "https://", "HTTPS://"]),
+    st.text(alphabet="abcXN09.-", max_size=12),
+    st.sampled_from(["", ":80", ":", "/", "?", "#"]),
+    st.text(alphabet="abcXYZ019-._~:/?#[]@!$&'()*+,;=%é ", max_size=30),
+)
+def test_plain_url_fast_path_changes_nothing(scheme, host, separator, rest):
+    """core.markdown skips markdown-it's URL normalisation for PLAIN_URLs: prove it is a no-op."""
+    url = scheme + host + separator + rest
+    if PLAIN_URL.fullmatch(url):
+        assert _upstream.normalizeLink(url) == url
+        if "%" not in url:
+            assert _upstream.normalizeLinkText(url) == url
+
+
+@pytest.mark.parametrize(
+    "url", ["https://xn--fsqu00a.xn--fiqs8s/", "http://user@host/", "https://例子.中国/", "/x"]
+)
+def test_urls_needing_normalisation_take_markdown_its_path(url):
+    assert not PLAIN_URL.fullmatch(url)
