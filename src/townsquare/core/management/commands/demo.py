@@ -9,6 +9,7 @@ from townsquare.accounts.models import Role, User
 from townsquare.core import actions
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
+from townsquare.forum import demo as forum_demo
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "people.json"
 # Demo sign-ins, printed at the end. A demo is for trying things on a laptop.
@@ -67,6 +68,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{community.name}: {created} members added, {User.objects.count()} in all."
         )
+        if forum := forum_demo.load():
+            self.stdout.write(
+                "Forum: {categories} categories, {topics} topics, {replies} replies, "
+                "{scheduled} scheduled prompts.".format(**forum)
+            )
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
         self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
         self.stdout.write("Also: manager@, moderator@ and member@example.com, same password.")
