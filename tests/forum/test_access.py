@@ -86,8 +86,10 @@ def test_secret_topic_leaks_through_no_page(who, member, secret_topic, general):
         "/", "/latest/", "/top/?period=all", "/unanswered/", "/categories/", "/tags/",
         "/latest.rss", "/latest.atom", "sitemap",
     ]:  # fmt: skip
-        page = sitemap_text(client) if path == "sitemap" else (
-            client.get(path, follow=True).content.decode()
+        page = (
+            sitemap_text(client)
+            if path == "sitemap"
+            else (client.get(path, follow=True).content.decode())
         )
         assert SECRET_TITLE not in page, path
         assert "Boardroom" not in page, path

@@ -16,8 +16,13 @@ def many_topics(author, category, count: int) -> list[Topic]:
     now = timezone.now()
     return [
         actions.create_topic(
-            None, category, title=f"Topic number {n:03d}", body=f"Body {n}", author=author,
-            tags=["bulk", f"t{n % 3}"], created_at=now - timedelta(minutes=count - n),
+            None,
+            category,
+            title=f"Topic number {n:03d}",
+            body=f"Body {n}",
+            author=author,
+            tags=["bulk", f"t{n % 3}"],
+            created_at=now - timedelta(minutes=count - n),
         )  # fmt: skip
         for n in range(count)
     ]

@@ -105,7 +105,9 @@ def test_merge_appends_posts_and_redirects(member, bob, moderator, general):
 def test_moderator_pages_need_a_moderator(member, moderator, general):
     topic = start_topic(member, general)
     assert client_for(member).get(f"/t/{topic.pk}/move/").status_code == 403
-    assert client_for(member).post(f"/t/{topic.pk}/moderate/", {"action": "close"}).status_code == 403
+    assert (
+        client_for(member).post(f"/t/{topic.pk}/moderate/", {"action": "close"}).status_code == 403
+    )
     client = client_for(moderator)
     assert client.post(f"/t/{topic.pk}/moderate/", {"action": "close"}).status_code == 302
     topic.refresh_from_db()

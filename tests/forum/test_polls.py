@@ -91,12 +91,19 @@ def test_results_show_after_voting_or_closing(poll, bob, member, moderator):
 @pytest.mark.django_db
 def test_a_poll_closes_at_its_time(member, bob, general):
     closes = (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%MZ")
-    start_topic(member, general, title="Closing poll here", body=f"[poll close={closes}]\n* x\n* y\n[/poll]")
+    start_topic(
+        member, general, title="Closing poll here", body=f"[poll close={closes}]\n* x\n* y\n[/poll]"
+    )
     poll = Poll.objects.get()
     assert poll.closes_at is not None and not poll.is_closed()
     assert poll.is_closed(now=timezone.now() + timedelta(hours=2))
     with pytest.raises(ValidationError, match="already passed"):
-        start_topic(member, general, title="Past poll here", body="[poll close=2020-01-01T00:00Z]\n* x\n* y\n[/poll]")
+        start_topic(
+            member,
+            general,
+            title="Past poll here",
+            body="[poll close=2020-01-01T00:00Z]\n* x\n* y\n[/poll]",
+        )
 
 
 @pytest.mark.django_db

@@ -127,7 +127,10 @@ def test_soft_delete_keeps_a_placeholder_and_moderators_recover(member, bob, mod
     assert topic.reply_count == 0 and topic.last_poster == member
     page = client_for(member).get(topic.get_absolute_url()).content.decode()
     assert "This post was deleted." in page and "A reply that will go." not in page
-    assert "A reply that will go." in client_for(moderator).get(topic.get_absolute_url()).content.decode()
+    assert (
+        "A reply that will go."
+        in client_for(moderator).get(topic.get_absolute_url()).content.decode()
+    )
     with pytest.raises(PermissionDenied):
         actions.recover_post(bob, reply)
     actions.recover_post(moderator, reply)

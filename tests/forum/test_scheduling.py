@@ -63,7 +63,9 @@ def test_weekly_keeps_the_local_hour_across_daylight_saving(manager, general):
 @pytest.mark.django_db
 def test_monthly_on_the_31st_falls_on_the_last_day(manager, general):
     first = datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
-    scheduled = ScheduledTopic(recurrence=Recurrence.MONTHLY, timezone="UTC", first_publish_at=first)
+    scheduled = ScheduledTopic(
+        recurrence=Recurrence.MONTHLY, timezone="UTC", first_publish_at=first
+    )
     assert next_occurrence(scheduled, first) == datetime(2027, 2, 28, 9, 0, tzinfo=UTC)
     once = ScheduledTopic(recurrence=Recurrence.ONCE, timezone="UTC", first_publish_at=first)
     assert next_occurrence(once, first) is None

@@ -59,7 +59,10 @@ def test_hostile_text_is_neutralised_on_pages_and_feeds(guidelines, general):
     category = actions.create_category(None, name='Cat <img src=x onerror=alert("c")>')
     for n, payload in enumerate(PAYLOADS):
         topic = actions.create_topic(
-            villain, category, title=f"T{n} {payload}", body=f"Body {payload}\n\n{payload}",
+            villain,
+            category,
+            title=f"T{n} {payload}",
+            body=f"Body {payload}\n\n{payload}",
         )
         actions.create_post(villain, topic, body=payload + " again")
     client = client_for(None)
