@@ -163,6 +163,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # a second worker and the job would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 
+# Periodic jobs: celery beat runs them with a broker (`townsquare beat`); without one the
+# web process runs the same schedule in a thread (core.scheduler).
+CELERY_BEAT_SCHEDULE = {
+    "publish-scheduled-topics": {
+        "task": "townsquare.forum.tasks.publish_scheduled_topics",
+        "schedule": 60.0,
+    },
+}
+
 # --- Email --------------------------------------------------------------------------------
 _email = dj_email_url.parse(os.environ.get("EMAIL_URL", "console://"))
 # Mail leaves through a background job (core.mail), which hands it to this backend.

@@ -103,3 +103,19 @@ def test_the_calendar_page_shows_what_is_coming(manager, general):
     assert response.status_code == 302
     created = ScheduledTopic.objects.get(title="Monthly AMA prompt")
     assert created.first_publish_at == datetime(2030, 5, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_scheduler_publishes_without_a_broker(manager, general):
+    """On a laptop there is no celery beat: the web process ticks the same schedule."""
+    from townsquare.core import scheduler
+
+    scheduled = schedule(manager, general)
+    ScheduledTopic.objects.filter(pk=scheduled.pk).update(
+        next_publish_at=timezone.now() - timedelta(minutes=1)
+    )
+    last_run: dict[str, float] = {}
+    assert scheduler.run_due(last_run, now=1000.0) == ["publish-scheduled-topics"]
+    assert Topic.objects.filter(title=scheduled.title).count() == 1
+    # Within the interval nothing runs again.
+    assert scheduler.run_due(last_run, now=1030.0) == []

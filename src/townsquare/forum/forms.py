@@ -232,7 +232,5 @@ class ScheduleForm(forms.Form):
         # The date and time are read in the chosen zone, not the browser's.
         moment, zone = data.get("publish_at"), data.get("timezone")
         if moment is not None and zone:
-            data["publish_at"] = moment.replace(tzinfo=None).replace(
-                tzinfo=zoneinfo.ZoneInfo(zone)
-            )
+            data["publish_at"] = moment.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone))
         return data

@@ -51,9 +51,7 @@ def clean_body(value: str, field: str = "body") -> str:
     if len(body) > high:
         raise ValidationError(
             {
-                field: _(
-                    "The text is %(length)d characters long; the limit is %(max)d characters."
-                )
+                field: _("The text is %(length)d characters long; the limit is %(max)d characters.")
                 % {"length": len(body), "max": high}
             }
         )

@@ -24,9 +24,7 @@ def accept_answer(actor: User | None, post: Post, *, at: datetime | None = None)
             raise PermissionDenied
         if not permissions.may_accept_answer(actor, get_community(), topic):
             if not topic.category.is_qa:
-                raise ValidationError(
-                    _("Only questions in Q&A categories have accepted answers.")
-                )
+                raise ValidationError(_("Only questions in Q&A categories have accepted answers."))
             raise PermissionDenied
     elif not topic.category.is_qa:
         raise ValidationError(_("Only questions in Q&A categories have accepted answers."))

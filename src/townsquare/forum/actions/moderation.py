@@ -39,9 +39,7 @@ def _target_category(actor: User, category: Category) -> Category:
 
 
 @transaction.atomic
-def pin_topic(
-    actor: User, topic: Topic, *, scope: str, until: datetime | None = None
-) -> Topic:
+def pin_topic(actor: User, topic: Topic, *, scope: str, until: datetime | None = None) -> Topic:
     """Pin a topic at the top of its category or of every list, until a date or for good."""
     topic = _moderated(actor, topic)
     if scope not in {PinScope.CATEGORY, PinScope.GLOBAL}:
@@ -162,9 +160,7 @@ def split_topic(
     create_action_post(
         actor, topic, {"code": "split_to", "count": len(moving), "topic": new_topic.pk}
     )
-    activity.record(
-        actor, "topic.split", topic, new_topic=new_topic.pk, posts=sorted(moved_ids)
-    )
+    activity.record(actor, "topic.split", topic, new_topic=new_topic.pk, posts=sorted(moved_ids))
     # The first moved post now carries the new topic's title.
     schedule_indexing([opening.pk])
     return new_topic
@@ -217,4 +213,3 @@ def reveal_anonymous_author(actor: User, post: Post) -> User | None:
         raise ValidationError(_("This post is not anonymous."))
     activity.record(actor, "post.anonymous_author_revealed", post, topic=post.topic_id)
     return post.author
-

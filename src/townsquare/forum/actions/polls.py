@@ -38,8 +38,10 @@ def sync_polls(post: Post, specs: Sequence[PollSpec], *, new: bool) -> None:
     existing = {} if new else {poll.name: poll for poll in post.polls.prefetch_related("options")}
     for spec in specs:
         poll = existing.pop(spec.name, None)
-        if spec.closes_at is not None and spec.closes_at <= now and (
-            poll is None or poll.closes_at != spec.closes_at
+        if (
+            spec.closes_at is not None
+            and spec.closes_at <= now
+            and (poll is None or poll.closes_at != spec.closes_at)
         ):
             raise ValidationError({"body": _("The poll's closing time has already passed.")})
         if poll is None:

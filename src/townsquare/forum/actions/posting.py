@@ -138,7 +138,9 @@ def create_topic(
     tag_names = clean_tags(tags)
     host_name = " ".join(host_name.split())[:120]
     client_token = client_token.strip()[:64]
-    if actor is not None and (duplicate := _recent_duplicate(author, None, body, client_token, title)):
+    if actor is not None and (
+        duplicate := _recent_duplicate(author, None, body, client_token, title)
+    ):
         return duplicate.topic
     cooked = render_post(body)
     now = created_at or timezone.now()

@@ -18,9 +18,7 @@ def topic_or_404(request: HttpRequest, topic_id: int) -> Topic:
 
 
 def post_or_404(request: HttpRequest, post_id: int) -> Post:
-    post = get_object_or_404(
-        Post.objects.select_related("topic__category", "author"), pk=post_id
-    )
+    post = get_object_or_404(Post.objects.select_related("topic__category", "author"), pk=post_id)
     if not permissions.may_view_topic(request.user, community_for(request), post.topic):
         raise Http404
     return post

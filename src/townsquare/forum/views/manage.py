@@ -66,7 +66,9 @@ def category_form(request: HttpRequest, category_id: int | None = None) -> HttpR
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _("The category “%(name)s” is saved.") % {"name": data["name"]})
+            messages.success(
+                request, _("The category “%(name)s” is saved.") % {"name": data["name"]}
+            )
             return redirect("forum:manage_categories")
     return render(request, "forum/category_form.html", {"form": form, "category": category})
 
@@ -120,8 +122,9 @@ def schedule_form(request: HttpRequest, scheduled_id: int | None = None) -> Http
             "body": scheduled_topic.body,
             "tags": " ".join(scheduled_topic.tags),
             "host_name": scheduled_topic.host_name,
-            "publish_at": (scheduled_topic.next_publish_at or scheduled_topic.first_publish_at)
-            .astimezone(zone),
+            "publish_at": (
+                scheduled_topic.next_publish_at or scheduled_topic.first_publish_at
+            ).astimezone(zone),
             "timezone": scheduled_topic.timezone,
             "recurrence": scheduled_topic.recurrence,
         }
@@ -141,9 +144,7 @@ def schedule_form(request: HttpRequest, scheduled_id: int | None = None) -> Http
         else:
             messages.success(request, _("The discussion prompt is scheduled."))
             return redirect("forum:scheduled")
-    return render(
-        request, "forum/schedule_form.html", {"form": form, "scheduled": scheduled_topic}
-    )
+    return render(request, "forum/schedule_form.html", {"form": form, "scheduled": scheduled_topic})
 
 
 @login_required

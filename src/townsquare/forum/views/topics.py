@@ -143,9 +143,7 @@ def new_topic(request: HttpRequest) -> HttpResponse:
     ]
     if not categories:
         raise PermissionDenied
-    chosen = next(
-        (c for c in categories if c.slug == request.GET.get("category")), categories[0]
-    )
+    chosen = next((c for c in categories if c.slug == request.GET.get("category")), categories[0])
     category_ids = [c.pk for c in categories]
     queryset = permissions.visible_categories(user, community).filter(pk__in=category_ids)
     data = request.POST if request.method == "POST" else None
@@ -232,9 +230,7 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
             _show_errors_keeping_attachments(form, error, body)
         else:
             return redirect(_post_url(post))
-    return render(
-        request, "forum/composer.html", {"form": form, "mode": "reply", "topic": topic}
-    )
+    return render(request, "forum/composer.html", {"form": form, "mode": "reply", "topic": topic})
 
 
 def _quote(post: Post) -> str:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
+from townsquare.core import scheduler
 from townsquare.wsgi import application
 
 
@@ -46,5 +47,7 @@ class Command(BaseCommand):
                 "accesslog": "-",
                 "timeout": 60,
                 "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                # Without a broker there is no celery beat: each worker ticks the schedule.
+                "post_worker_init": lambda worker: scheduler.start(),
             }
         ).run()
