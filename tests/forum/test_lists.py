@@ -23,7 +23,7 @@ def many_topics(author, category, count: int) -> list[Topic]:
             author=author,
             tags=["bulk", f"t{n % 3}"],
             created_at=now - timedelta(minutes=count - n),
-        )  # fmt: skip
+        )
         for n in range(count)
     ]
 

@@ -6,10 +6,10 @@ from django.urls import reverse
 
 from townsquare.accounts.models import User
 from townsquare.core.areas import area
-from townsquare.forum.sitemaps import CategoriesSitemap, TopicsSitemap
 from townsquare.core.models import Community
 from townsquare.core.permissions import visible_members
 from townsquare.core.queries import community_for
+from townsquare.forum.sitemaps import CategoriesSitemap, TopicsSitemap
 
 
 class PagesSitemap(Sitemap):

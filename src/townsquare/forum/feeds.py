@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from townsquare.core import permissions
 from townsquare.core.areas import area
 from townsquare.core.queries import community_for
-from townsquare.forum.models import Category, Post, Tag, Topic
+from townsquare.forum.models import Post, Tag, Topic
 
 FEED_LENGTH = 30
 

@@ -116,8 +116,8 @@ def split_tags(value: str) -> list[str]:
 class PinForm(forms.Form):
     scope = forms.ChoiceField(
         label=_("Pin"),
-        choices=[(PinScope.CATEGORY, PinScope.CATEGORY.label), (PinScope.GLOBAL, PinScope.GLOBAL.label)],
-    )  # fmt: skip
+        choices=[(scope.value, scope.label) for scope in (PinScope.CATEGORY, PinScope.GLOBAL)],
+    )
     until = forms.DateTimeField(
         label=_("Until (optional)"),
         required=False,

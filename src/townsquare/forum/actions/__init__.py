@@ -81,6 +81,7 @@ __all__ = [
     "store_upload",
     "unaccept_answer",
     "unpin_topic",
+    "update_category",
     "update_schedule",
     "vote",
 ]
