@@ -28,6 +28,7 @@ from townsquare.forum.models import (
     Post,
     PostKind,
     Topic,
+    Upload,
 )
 from townsquare.groups.models import GroupMembership
 
@@ -294,6 +295,18 @@ def may_vote(user: AnyUser, community: Community, poll: Poll) -> bool:
 
 def may_upload(user: AnyUser) -> bool:
     return is_member(user)
+
+
+def may_view_upload(user: AnyUser, community: Community, upload: Upload) -> bool:
+    """An attachment is seen by its uploader and by whoever may read a post that uses it."""
+    if is_member(user) and upload.uploader_id == user.pk:
+        return True
+    posts = Post.objects.filter(
+        uploads=upload, topic__category_id__in=visible_category_ids(user, community)
+    )
+    if not is_staff(user):
+        posts = posts.filter(deleted_at__isnull=True, topic__deleted_at__isnull=True)
+    return posts.exists()
 
 
 # --- Running the forum --------------------------------------------------------------------
