@@ -9,10 +9,9 @@ from django.test import Client
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
-from townsquare.core import actions
+from townsquare.core import actions, buffers
 from townsquare.core.models import AccessMode, Community, GuidelinesVersion
 from townsquare.core.queries import get_community
-from townsquare.core.traffic import buffer
 
 PASSWORD = "correct horse battery staple"
 
@@ -24,7 +23,7 @@ def _test_settings(settings, tmp_path):
     settings.PAGEVIEW_BUFFER_SIZE = 1  # write each page view at once, so tests can see it
     cache.clear()
     yield
-    buffer.flush()
+    buffers.flush_all()
 
 
 @pytest.fixture

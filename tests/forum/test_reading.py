@@ -92,3 +92,18 @@ def test_long_topic_first_and_last_pages(member, bob, general, settings):
     assert response["Location"] == f"{topic.get_absolute_url()}?page=4#post-61"
     page = client_for(member).get(f"{topic.get_absolute_url()}?page=6").content.decode()
     assert "Reply number 105" in page and "Reply number 100" not in page
+
+
+@pytest.mark.django_db
+def test_views_are_counted_for_people_not_bots_or_the_author(member, bob, general):
+    from townsquare.core import buffers
+
+    topic = start_topic(member, general)
+    client_for(bob).get(topic.get_absolute_url())
+    client_for(None).get(topic.get_absolute_url())
+    client_for(member).get(topic.get_absolute_url())
+    client_for(None).get(topic.get_absolute_url(), HTTP_USER_AGENT="Googlebot/2.1")
+    client_for(bob).get(topic.get_absolute_url(), HTTP_HX_REQUEST="true")
+    buffers.flush_all()
+    topic.refresh_from_db()
+    assert topic.view_count == 2

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self) -> None:
-        from townsquare.core import signals, traffic
+        from townsquare.core import buffers, signals
 
         signals.connect()
-        traffic.connect()
+        buffers.connect()

@@ -1,26 +1,22 @@
 """Where visits come from, and page views recorded cheaply.
 
-The request only appends a plain tuple to an in-memory buffer. Everything else (visitor
-keys, model rows, one bulk insert) happens when the buffer is full or old, after the
-response has gone out (``request_finished``), so pages do not wait for it.
-bench/pageview_overhead.py measures the cost.
+The request only appends a plain tuple to an in-memory buffer (core.buffers). Everything
+else (visitor keys, model rows, one bulk insert) happens when the buffer is flushed, after
+the response has gone out. bench/pageview_overhead.py measures the cost.
 """
 
-import atexit
-import contextlib
 import functools
 import hashlib
 import hmac
-import threading
-import time
 from datetime import date, datetime
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
-from django.core.signals import request_finished
 from django.utils import timezone
 
+from townsquare.core import buffers
+from townsquare.core.buffers import WriteBuffer
 from townsquare.core.models import PageView, Source
 
 SEARCH_ENGINES = (
@@ -114,45 +110,14 @@ class Seen(NamedTuple):
         )
 
 
-class PageViewBuffer:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rows: list[Seen] = []
-        self._oldest = 0.0
-
-    def add(self, view: Seen) -> None:
-        with self._lock:
-            if not self._rows:
-                self._oldest = time.monotonic()
-            self._rows.append(view)
-
-    def due(self) -> bool:
-        return bool(self._rows) and (
-            len(self._rows) >= settings.PAGEVIEW_BUFFER_SIZE
-            or time.monotonic() - self._oldest >= settings.PAGEVIEW_BUFFER_SECONDS
-        )
-
-    def flush(self) -> int:
-        with self._lock:
-            rows, self._rows = self._rows, []
-        if rows:
-            PageView.objects.bulk_create([row.as_row() for row in rows], batch_size=500)
-        return len(rows)
+def _write_page_views(views: list[Seen]) -> None:
+    PageView.objects.bulk_create([view.as_row() for view in views], batch_size=500)
 
 
-buffer = PageViewBuffer()
-
-
-def _flush_when_due(**kwargs: object) -> None:
-    if buffer.due():
-        buffer.flush()
-
-
-def _flush_at_exit() -> None:
-    with contextlib.suppress(Exception):  # the database may already be gone at exit
-        buffer.flush()
-
-
-def connect() -> None:
-    request_finished.connect(_flush_when_due, dispatch_uid="townsquare.pageviews")
-    atexit.register(_flush_at_exit)
+buffer = buffers.register(
+    WriteBuffer(
+        _write_page_views,
+        max_items=lambda: settings.PAGEVIEW_BUFFER_SIZE,
+        max_seconds=lambda: settings.PAGEVIEW_BUFFER_SECONDS,
+    )
+)

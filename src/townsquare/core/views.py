@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -91,14 +91,9 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 @login_required
 def manage_settings(request: HttpRequest) -> HttpResponse:
-    _require(permissions.may_manage(request.user))
+    permissions.require(permissions.may_manage(request.user))
     community = community_for(request)
     may_change = permissions.may_change_settings(request.user)
     settings_form = CommunitySettingsForm(
@@ -139,7 +134,7 @@ def manage_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def manage_guidelines(request: HttpRequest) -> HttpResponse:
-    _require(permissions.may_edit_mission(request.user))
+    permissions.require(permissions.may_edit_mission(request.user))
     current = current_guidelines()
     form = GuidelinesForm(request.POST or None, initial={"body": current.body if current else ""})
     if request.method == "POST" and form.is_valid():
@@ -160,7 +155,7 @@ def manage_guidelines(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def manage_roles(request: HttpRequest) -> HttpResponse:
-    _require(permissions.may_assign_roles(request.user))
+    permissions.require(permissions.may_assign_roles(request.user))
     search = request.GET.get("q", "").strip()[:100]
     people = User.objects.filter(is_active=True).order_by("handle")
     if search:
@@ -178,7 +173,7 @@ def manage_roles(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def change_role(request: HttpRequest, user_id: int) -> HttpResponse:
-    _require(permissions.may_assign_roles(request.user))
+    permissions.require(permissions.may_assign_roles(request.user))
     member = get_object_or_404(User, pk=user_id, is_active=True)
     form = RoleForm(request.POST)
     if not form.is_valid():

@@ -6,8 +6,3 @@ class ForumConfig(AppConfig):
     name = "townsquare.forum"
     label = "forum"
     verbose_name = _("Forum")
-
-    def ready(self) -> None:
-        from townsquare.forum import tracking
-
-        tracking.connect()

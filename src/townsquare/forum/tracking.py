@@ -1,17 +1,15 @@
-"""Topic view counts, kept cheaply: a page view adds one to an in-memory counter, and the
-counters are written in one go when they are due (after the response, like page views in
-core.traffic), so reading a topic never waits on a write."""
+"""Topic view counts, kept cheaply: reading a topic adds its id to an in-memory buffer
+(core.buffers), written as one update per topic when the buffer is flushed, after the
+response. A view count is a popularity measure, not a record, so it is not an activity
+event."""
 
-import atexit
-import contextlib
-import threading
-import time
 from collections import Counter
 
-from django.core.signals import request_finished
 from django.db.models import F
 from django.http import HttpRequest
 
+from townsquare.core import buffers
+from townsquare.core.buffers import WriteBuffer
 from townsquare.core.middleware import BOT_RE
 from townsquare.forum.models import Topic
 
@@ -19,33 +17,14 @@ FLUSH_SECONDS = 30
 FLUSH_SIZE = 200
 
 
-class TopicViewCounter:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[int] = Counter()
-        self._oldest = 0.0
-
-    def add(self, topic_id: int) -> None:
-        with self._lock:
-            if not self._counts:
-                self._oldest = time.monotonic()
-            self._counts[topic_id] += 1
-
-    def due(self) -> bool:
-        return bool(self._counts) and (
-            sum(self._counts.values()) >= FLUSH_SIZE
-            or time.monotonic() - self._oldest >= FLUSH_SECONDS
-        )
-
-    def flush(self) -> int:
-        with self._lock:
-            counts, self._counts = self._counts, Counter()
-        for topic_id, views in counts.items():
-            Topic.objects.filter(pk=topic_id).update(view_count=F("view_count") + views)
-        return sum(counts.values())
+def _write_topic_views(topic_ids: list[int]) -> None:
+    for topic_id, views in Counter(topic_ids).items():
+        Topic.objects.filter(pk=topic_id).update(view_count=F("view_count") + views)
 
 
-counter = TopicViewCounter()
+counter = buffers.register(
+    WriteBuffer(_write_topic_views, max_items=lambda: FLUSH_SIZE, max_seconds=lambda: FLUSH_SECONDS)
+)
 
 
 def count_topic_view(request: HttpRequest, topic: Topic) -> None:
@@ -55,18 +34,3 @@ def count_topic_view(request: HttpRequest, topic: Topic) -> None:
     if request.user.is_authenticated and request.user.pk == topic.author_id:
         return
     counter.add(topic.pk)
-
-
-def _flush_when_due(**kwargs: object) -> None:
-    if counter.due():
-        counter.flush()
-
-
-def _flush_at_exit() -> None:
-    with contextlib.suppress(Exception):  # the database may already be gone at exit
-        counter.flush()
-
-
-def connect() -> None:
-    request_finished.connect(_flush_when_due, dispatch_uid="townsquare.topic_views")
-    atexit.register(_flush_at_exit)

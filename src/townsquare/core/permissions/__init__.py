@@ -17,6 +17,7 @@ from townsquare.core.permissions.community import (
     may_manage,
     may_manage_groups,
     may_view_area,
+    require,
     visible_members,
 )
 from townsquare.core.permissions.forum import (
@@ -84,6 +85,7 @@ __all__ = [
     "may_view_upload",
     "may_vote",
     "reachable_topics",
+    "require",
     "visible_categories",
     "visible_category_ids",
     "visible_members",

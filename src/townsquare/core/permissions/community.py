@@ -1,6 +1,7 @@
 """The community as a whole: areas, settings, roles, members."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from townsquare.accounts.models import Role, User
@@ -30,6 +31,12 @@ def is_staff(user: AnyUser) -> bool:
 def is_manager(user: AnyUser) -> bool:
     """Community managers and admins: they shape the community's structure and calendar."""
     return _role(user) in {Role.ADMIN, Role.MANAGER}
+
+
+def require(allowed: bool) -> None:
+    """In a view: go no further unless the policy said yes (403)."""
+    if not allowed:
+        raise PermissionDenied
 
 
 def may_view_area(user: AnyUser, community: Community, area: str) -> bool:

@@ -97,6 +97,31 @@ def _recent_duplicate(
     return recent.filter(topic=topic).first()
 
 
+def _insert_post(
+    topic: Topic,
+    number: int,
+    author: User,
+    anonymous: bool,
+    body: str,
+    cooked: Cooked,
+    at: datetime,
+    client_token: str,
+    reply_to: Post | None = None,
+) -> Post:
+    return Post.objects.create(
+        topic=topic,
+        number=number,
+        author=author,
+        is_anonymous=anonymous,
+        reply_to=reply_to,
+        body=body,
+        body_html=cooked.html,
+        text=cooked.text,
+        created_at=at,
+        client_token=client_token,
+    )
+
+
 def _simultaneous_twin(author: User, client_token: str) -> Post | None:
     """The same form, submitted twice at the same moment: the submission that won."""
     if not client_token:
@@ -159,17 +184,7 @@ def create_topic(
                 last_post_anonymous=anonymous,
                 highest_post_number=1,
             )
-            post = Post.objects.create(
-                topic=topic,
-                number=1,
-                author=author,
-                is_anonymous=anonymous,
-                body=body,
-                body_html=cooked.html,
-                text=cooked.text,
-                created_at=now,
-                client_token=client_token,
-            )
+            post = _insert_post(topic, 1, author, anonymous, body, cooked, now, client_token)
     except IntegrityError:
         if (twin := _simultaneous_twin(author, client_token)) is None:
             raise
@@ -242,17 +257,8 @@ def create_post(
     number = topic.highest_post_number + 1
     try:
         with transaction.atomic():
-            post = Post.objects.create(
-                topic=topic,
-                number=number,
-                author=author,
-                is_anonymous=anonymous,
-                reply_to=reply_to,
-                body=body,
-                body_html=cooked.html,
-                text=cooked.text,
-                created_at=now,
-                client_token=client_token,
+            post = _insert_post(
+                topic, number, author, anonymous, body, cooked, now, client_token, reply_to
             )
     except IntegrityError:
         if (twin := _simultaneous_twin(author, client_token)) is None:

@@ -98,31 +98,30 @@ def set_topic_level(user: User, topic: Topic, level: int) -> TopicReadState:
     return state
 
 
+def _store_level(user: User, setting_model, target_field: str, target, level: int) -> None:
+    """Keep a member's level for a category or a tag; "normal" is the default, not a row."""
+    level = _level(level)
+    rows = setting_model.objects.filter(user=user, **{target_field: target})
+    if level == NotificationLevel.NORMAL:
+        rows.delete()
+    else:
+        setting_model.objects.update_or_create(
+            user=user, **{target_field: target}, defaults={"level": level}
+        )
+    activity.record(user, f"{target_field}.notification_level", target, level=level)
+
+
 @transaction.atomic
 def set_category_level(user: User, category: Category, level: int) -> None:
     if not permissions.is_member(user) or not permissions.may_view_category(
         user, get_community(), category
     ):
         raise PermissionDenied
-    level = _level(level)
-    if level == NotificationLevel.NORMAL:
-        CategoryNotificationSetting.objects.filter(user=user, category=category).delete()
-    else:
-        CategoryNotificationSetting.objects.update_or_create(
-            user=user, category=category, defaults={"level": level}
-        )
-    activity.record(user, "category.notification_level", category, level=level)
+    _store_level(user, CategoryNotificationSetting, "category", category, level)
 
 
 @transaction.atomic
 def set_tag_level(user: User, tag: Tag, level: int) -> None:
     if not permissions.is_member(user):
         raise PermissionDenied
-    level = _level(level)
-    if level == NotificationLevel.NORMAL:
-        TagNotificationSetting.objects.filter(user=user, tag=tag).delete()
-    else:
-        TagNotificationSetting.objects.update_or_create(
-            user=user, tag=tag, defaults={"level": level}
-        )
-    activity.record(user, "tag.notification_level", tag, level=level)
+    _store_level(user, TagNotificationSetting, "tag", tag, level)

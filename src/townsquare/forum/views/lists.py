@@ -129,28 +129,31 @@ def bookmark_list(request: HttpRequest) -> HttpResponse:
     return render(request, "forum/bookmarks.html", {"page": page})
 
 
-def _level_from(request: HttpRequest) -> int | None:
+def _save_level(request: HttpRequest, set_level, target, saved: str) -> HttpResponse:
     form = LevelForm(request.POST)
-    return form.cleaned_data["level"] if form.is_valid() else None
+    if form.is_valid():
+        set_level(request.user, target, form.cleaned_data["level"])
+        messages.success(request, saved)
+    return redirect(target.get_absolute_url())
 
 
 @login_required
 @require_POST
 def category_level(request: HttpRequest, slug: str) -> HttpResponse:
-    category = category_or_404(request, slug)
-    level = _level_from(request)
-    if level is not None:
-        actions.set_category_level(request.user, category, level)
-        messages.success(request, _("Your notification level for this category is saved."))
-    return redirect(category.get_absolute_url())
+    return _save_level(
+        request,
+        actions.set_category_level,
+        category_or_404(request, slug),
+        _("Your notification level for this category is saved."),
+    )
 
 
 @login_required
 @require_POST
 def tag_level(request: HttpRequest, name: str) -> HttpResponse:
-    tag = tag_or_404(request, name)
-    level = _level_from(request)
-    if level is not None:
-        actions.set_tag_level(request.user, tag, level)
-        messages.success(request, _("Your notification level for this tag is saved."))
-    return redirect(tag.get_absolute_url())
+    return _save_level(
+        request,
+        actions.set_tag_level,
+        tag_or_404(request, name),
+        _("Your notification level for this tag is saved."),
+    )

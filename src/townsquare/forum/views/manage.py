@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,14 +18,9 @@ from townsquare.forum.models import Category, ScheduledTopic
 from townsquare.forum.views.common import error_text
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 @login_required
 def categories(request: HttpRequest) -> HttpResponse:
-    _require(permissions.may_manage_categories(request.user))
+    permissions.require(permissions.may_manage_categories(request.user))
     rows = Category.objects.select_related("parent").prefetch_related("read_groups")
     top = [c for c in rows if c.parent_id is None]
     children: dict[int, list[Category]] = {}
@@ -38,7 +33,7 @@ def categories(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def category_form(request: HttpRequest, category_id: int | None = None) -> HttpResponse:
-    _require(permissions.may_manage_categories(request.user))
+    permissions.require(permissions.may_manage_categories(request.user))
     category = get_object_or_404(Category, pk=category_id) if category_id else None
     parents = Category.objects.filter(parent__isnull=True)
     if category is not None:
@@ -76,7 +71,7 @@ def category_form(request: HttpRequest, category_id: int | None = None) -> HttpR
 @login_required
 @require_POST
 def category_delete(request: HttpRequest, category_id: int) -> HttpResponse:
-    _require(permissions.may_manage_categories(request.user))
+    permissions.require(permissions.may_manage_categories(request.user))
     category = get_object_or_404(Category, pk=category_id)
     try:
         actions.delete_category(request.user, category)
@@ -90,7 +85,7 @@ def category_delete(request: HttpRequest, category_id: int) -> HttpResponse:
 @login_required
 def scheduled(request: HttpRequest) -> HttpResponse:
     """What is coming: the content calendar of discussion prompts."""
-    _require(permissions.may_schedule_topics(request.user))
+    permissions.require(permissions.may_schedule_topics(request.user))
     rows = ScheduledTopic.objects.select_related("category", "created_by", "last_topic")
     upcoming = [row for row in rows if row.next_publish_at is not None]
     done = [row for row in rows.order_by("-created_at") if row.next_publish_at is None][:50]
@@ -111,7 +106,7 @@ def _schedulable_categories(request: HttpRequest):
 
 @login_required
 def schedule_form(request: HttpRequest, scheduled_id: int | None = None) -> HttpResponse:
-    _require(permissions.may_schedule_topics(request.user))
+    permissions.require(permissions.may_schedule_topics(request.user))
     scheduled_topic = get_object_or_404(ScheduledTopic, pk=scheduled_id) if scheduled_id else None
     initial = {"timezone": request.user.timezone}
     if scheduled_topic is not None:
@@ -150,7 +145,7 @@ def schedule_form(request: HttpRequest, scheduled_id: int | None = None) -> Http
 @login_required
 @require_POST
 def schedule_cancel(request: HttpRequest, scheduled_id: int) -> HttpResponse:
-    _require(permissions.may_schedule_topics(request.user))
+    permissions.require(permissions.may_schedule_topics(request.user))
     actions.cancel_schedule(request.user, get_object_or_404(ScheduledTopic, pk=scheduled_id))
     messages.success(request, _("The scheduled prompt is cancelled."))
     return redirect("forum:scheduled")
