@@ -37,14 +37,22 @@ class TopicReadState(models.Model):
         return f"{self.user_id} read {self.topic_id} to {self.last_read_number}"
 
 
-class CategoryNotificationSetting(models.Model):
+class LevelSetting(models.Model):
+    """A member's chosen level for a category or a tag (normal, the default, has no row)."""
+
+    level = models.PositiveSmallIntegerField(choices=NotificationLevel.choices)
+
+    class Meta:
+        abstract = True
+
+
+class CategoryNotificationSetting(LevelSetting):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="category_settings"
     )
     category = models.ForeignKey(
         "forum.Category", on_delete=models.CASCADE, related_name="notification_settings"
     )
-    level = models.PositiveSmallIntegerField(choices=NotificationLevel.choices)
 
     class Meta:
         constraints = [
@@ -55,14 +63,13 @@ class CategoryNotificationSetting(models.Model):
         return f"{self.user_id}: category {self.category_id} at {self.level}"
 
 
-class TagNotificationSetting(models.Model):
+class TagNotificationSetting(LevelSetting):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tag_settings"
     )
     tag = models.ForeignKey(
         "forum.Tag", on_delete=models.CASCADE, related_name="notification_settings"
     )
-    level = models.PositiveSmallIntegerField(choices=NotificationLevel.choices)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "tag"], name="one_level_per_tag")]
