@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from townsquare.core import permissions
 from townsquare.core.areas import area
 from townsquare.core.queries import community_for
 from townsquare.forum import actions, queries
@@ -86,8 +87,9 @@ def category_topics(request: HttpRequest, slug: str, tab: str = "latest") -> Htt
     if request.user.is_authenticated:
         setting = category.notification_settings.filter(user=request.user).first()
         level = setting.level if setting else NotificationLevel.NORMAL
-    subcategories = queries.category_list(request.user, community_for(request))
-    children = next((c.subcategories for c in subcategories if c.pk == category.pk), [])
+    children = permissions.visible_categories(request.user, community_for(request)).filter(
+        parent=category
+    )
     return _render_list(
         request,
         tab,
