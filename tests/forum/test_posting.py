@@ -212,3 +212,15 @@ def test_category_rules_are_validated(member):
     with pytest.raises(PermissionDenied):
         actions.create_category(member, name="Mine")
     assert Category.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_quotes_mentions_and_edits_keep_their_links(member, bob, general):
+    topic = start_topic(member, general)
+    body = f'[quote="alice, post:1, topic:{topic.pk}"]\nThe question\n[/quote]\n\nAnswer @alice'
+    reply = actions.create_post(bob, topic, body=body)
+    assert list(reply.quotes.all()) == [topic.posts.get(number=1)]
+    assert list(reply.mentions.all()) == [member]
+    assert '<blockquote class="quote">' in reply.body_html
+    actions.edit_post(bob, reply, body="No quote, no mention now.")
+    assert not reply.quotes.exists() and not reply.mentions.exists()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -49,23 +49,44 @@ def _set_tags(topic: Topic, names: list[str]) -> None:
     )
 
 
+def _link(relation, items: list, *, editing: bool) -> None:
+    """Point a post at what its text names; a new post writes only what it has."""
+    if editing:
+        relation.set(items)
+    elif items:
+        relation.add(*items)
+
+
+def _quoted_posts(post: Post, cooked: Cooked) -> list[Post]:
+    """The posts a text quotes, found by (topic, number) in one query."""
+    if not cooked.quotes:
+        return []
+    wanted = Q()
+    for quote in cooked.quotes[:50]:
+        wanted |= Q(topic_id=quote.topic_id, number=quote.post_number)
+    return list(Post.objects.filter(wanted).exclude(pk=post.pk).only("pk"))
+
+
 def _apply_cooked(post: Post, cooked: Cooked, *, editing: bool) -> None:
     """Store what cooking found: the HTML, mentions, quotes, attachments and polls."""
     post.body_html, post.text = cooked.html, cooked.text
     if editing:
         post.save(update_fields=["body_html", "text"])
-    mentioned = User.objects.filter(handle__in=cooked.mentions, is_active=True)
-    post.mentions.set(mentioned)
-    quoted: list[Post] = []
-    if cooked.quotes:
-        # One query for all quotes: (topic, number) pairs.
-        wanted = {(q.topic_id, q.post_number) for q in cooked.quotes}
-        topic_ids = {topic_id for topic_id, _number in wanted}
-        candidates = Post.objects.filter(topic_id__in=topic_ids).only("id", "topic_id", "number")
-        quoted = [p for p in candidates if (p.topic_id, p.number) in wanted and p.pk != post.pk]
-    post.quotes.set(quoted)
-    post.uploads.set(Upload.objects.filter(file__in=cooked.upload_paths))
-    sync_polls(post, cooked.polls, new=not editing)
+    mentioned = (
+        list(User.objects.filter(handle__in=cooked.mentions, is_active=True).only("pk"))
+        if cooked.mentions
+        else []
+    )
+    _link(post.mentions, mentioned, editing=editing)
+    _link(post.quotes, _quoted_posts(post, cooked), editing=editing)
+    uploads = (
+        list(Upload.objects.filter(file__in=cooked.upload_paths).only("pk"))
+        if cooked.upload_paths
+        else []
+    )
+    _link(post.uploads, uploads, editing=editing)
+    if cooked.polls or editing:
+        sync_polls(post, cooked.polls, new=not editing)
 
 
 def _check_author(actor: User | None, author: User | None) -> User:
