@@ -360,7 +360,7 @@ def _parse_poll(params: str, lines: list[str]) -> PollSpec:
     if kind is None:
         raise _poll_error(
             name,
-            _("The poll type “%(value)s” is unknown; use type=regular or type=multiple.")
+            _("The poll type “%(value)s” is unknown; use type=single or type=multiple.")
             % {"value": values["type"]},
         )
     closes_at = _parse_close(name, values["close"]) if "close" in values else None
