@@ -116,3 +116,15 @@ def test_token_requests_are_recorded_as_api_channel(client: Client, member, toke
     client.post("/settings/tokens/", {"name": "by api"}, **bearer(token))
     event = ActivityEvent.objects.filter(verb="apitoken.created").first()
     assert event.channel == "api"
+
+
+@pytest.mark.django_db
+def test_answers_escape_html_significant_characters(client: Client, guidelines):
+    from townsquare.core.actions import update_community
+
+    update_community(None, name="Tea & <Cake>")
+    response = client.get("/api/v1/community")
+    assert response.json()["name"] == "Tea & <Cake>"
+    text = response.content.decode()
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "Tea \\u0026 \\u003cCake\\u003e" in text

@@ -3,15 +3,30 @@
 Errors are always JSON ``{"detail": message, "field": name-or-null}``.
 """
 
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from townsquare.accounts.api import router as accounts_router
 from townsquare.core.api import router as core_router
+from townsquare.forum.api import router as forum_router
+
+# Characters that mean something to an HTML parser, written as JSON escapes: an answer
+# full of member-written text stays inert even if something treats it as HTML.
+# (json.dumps already writes every non-ASCII character, U+2028 included, as an escape.)
+_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+class HtmlSafeJSONRenderer(JSONRenderer):
+    def render(self, request: HttpRequest, data, *, response_status: int) -> str:
+        return json.dumps(data, cls=self.encoder_class).translate(_HTML_SAFE)
+
 
 api = NinjaAPI(
     title="Townsquare API",
@@ -19,9 +34,11 @@ api = NinjaAPI(
     description="The community's REST API. Authenticate with `Authorization: Bearer <token>`; "
     "create tokens in your settings or with `townsquare apitoken`.",
     urls_namespace="api",
+    renderer=HtmlSafeJSONRenderer(),
 )
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", forum_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:
@@ -29,9 +46,14 @@ def error(request: HttpRequest, status: int, detail: str, field: str | None = No
 
 
 def _field_name(location: list | tuple) -> str | None:
-    # ninja reports ("query", "limit") or ("body", "payload", "name"): keep the last name.
-    names = [str(part) for part in location if part not in {"query", "path", "body", "payload"}]
-    return ".".join(names) or None
+    # ninja reports ("query", "limit"), ("header", "Idempotency-Key") or, for a JSON body,
+    # ("body", "payload", "name"): keep what follows the place and the body's argument.
+    parts = [str(part) for part in location]
+    if parts and parts[0] in {"query", "path", "header", "cookie", "body", "form", "file"}:
+        place, parts = parts[0], parts[1:]
+        if place == "body":
+            parts = parts[1:]
+    return ".".join(parts) or None
 
 
 @api.exception_handler(ValidationError)

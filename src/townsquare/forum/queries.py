@@ -90,7 +90,7 @@ def category_family_ids(category: Category) -> list[int]:
     return [category.pk, *category.children.values_list("pk", flat=True)]
 
 
-def _annotate_reader(topics: list[Topic], user: AnyUser) -> None:
+def annotate_reader(topics: list[Topic], user: AnyUser) -> None:
     """Attach each topic's read state for this member (or None): one query."""
     states = {}
     if user.is_authenticated and topics:
@@ -135,10 +135,14 @@ def topic_list(
     category: Category | None = None,
     tag: Tag | None = None,
     status: str | None = None,
+    solved: bool | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> TopicList:
-    """Topics the user may see, newest activity first (or by ``order``), one page."""
+    """Topics the user may see, newest activity first (or by ``order``), one page.
+
+    ``solved`` narrows any list to solved questions (True) or to questions still waiting
+    for an accepted answer (False), exactly like the "solved" and "unsolved" filters."""
     if order not in ORDERS:
         raise ValidationError({"order": _("Order by latest, new or top.")})
     if period not in PERIODS:
@@ -155,10 +159,13 @@ def topic_list(
     if PERIODS[period] is not None:
         topics = topics.filter(created_at__gte=now - PERIODS[period])
     topics = _apply_status(topics, user, status)
-    if user.is_authenticated and category is None and tag is None and status is None:
+    if solved is not None:
+        topics = _apply_status(topics, user, "solved" if solved else "unsolved")
+    filtered = status is not None or solved is not None
+    if user.is_authenticated and category is None and tag is None and not filtered:
         topics = _without_muted(topics, user)
     pinned: list[Topic] = []
-    if cursor is None and order == "latest" and status is None and tag is None:
+    if cursor is None and order == "latest" and not filtered and tag is None:
         pinned = _pinned(topics, category, now)
         topics = topics.exclude(pk__in=[t.pk for t in pinned])
     key, tiebreak = ORDERS[order]
@@ -168,7 +175,7 @@ def topic_list(
     page = list(with_list_relations(topics.order_by(f"-{key}", f"-{tiebreak}"))[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    _annotate_reader(pinned + page, user)
+    annotate_reader(pinned + page, user)
     return TopicList(
         topics=page,
         pinned=pinned,
