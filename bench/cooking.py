@@ -5,9 +5,12 @@ text, as a ratio measured in the same run. Results go to bench/results/cooking.j
 
 "typical" is prose with a few mentions, hashtags, links, a quote, code and a list; "link-dense"
 has a URL, a mention and a hashtag every 50 words or so, plus bold text and code spans.
+"hostile" is the slowest of the floods and deep nestings in tests/forum/test_cooking.py
+(target: under a second each, so nobody can stall a worker with a post).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -70,6 +73,18 @@ def main() -> None:
             "median_ms_render": round(render_ms, 3),
             "ratio_cook_over_render": round(cook_ms / render_ms, 3),
         }
+    from django.core.exceptions import ValidationError
+
+    from tests.forum.test_cooking import HOSTILE
+
+    slowest = 0.0
+    for source in HOSTILE:
+        start = time.perf_counter()
+        with contextlib.suppress(ValidationError):  # refused is fine: the time still counts
+            cook(source, resolve_handles=_all, resolve_tags=_all_tags)
+        slowest = max(slowest, time.perf_counter() - start)
+    result["hostile"] = {"cases": len(HOSTILE), "slowest_ms": round(slowest * 1000, 1),
+                         "target_ms": 1000}  # fmt: skip
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
