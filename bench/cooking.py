@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results" / "cooking.json"
+# The hostile corpus lives with its test (tests/forum/test_cooking.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 WORDS = ["the", "community", "forum", "discussion", "about", "words", "people", "share", "like"]
 QUOTE = '[quote="alice, post:3, topic:42"]\nquoted **markdown**\n[/quote]'
 
