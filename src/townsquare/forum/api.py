@@ -60,7 +60,7 @@ from townsquare.forum.api_schemas import (
 )
 from townsquare.forum.models import Category, Poll, Post, ReactionKind, Topic
 from townsquare.forum.tracking import count_topic_view
-from townsquare.forum.views.common import post_or_404, tag_or_404, topic_or_404
+from townsquare.forum.views.common import poll_or_404, post_or_404, tag_or_404, topic_or_404
 from townsquare.groups.models import Group
 
 router = Router(tags=["forum"])
@@ -101,13 +101,6 @@ def _filter_category(request: HttpRequest, value: str) -> Category:
         if found is not None:
             return found
     return get_object_or_404(visible, slug=value)
-
-
-def _poll_or_404(request: HttpRequest, poll_id: int) -> Poll:
-    poll = get_object_or_404(Poll.objects.select_related("post__topic__category"), pk=poll_id)
-    if not permissions.may_view_post(request.user, community_for(request), poll.post):
-        raise Http404
-    return poll
 
 
 def _listed_topic(request: HttpRequest, topic_id: int) -> dict:
@@ -583,7 +576,7 @@ def _poll_answer(request: HttpRequest, poll: Poll) -> dict:
 @router.post("/polls/{poll_id}/vote", response=PollOut, auth=member_auth, summary="Vote in a poll")
 def vote(request: HttpRequest, poll_id: int, payload: VoteIn) -> dict:
     require_area(request, "forum")
-    poll = actions.vote(request.user, _poll_or_404(request, poll_id), payload.options)
+    poll = actions.vote(request.user, poll_or_404(request, poll_id), payload.options)
     return _poll_answer(request, poll)
 
 
@@ -592,7 +585,7 @@ def vote(request: HttpRequest, poll_id: int, payload: VoteIn) -> dict:
 )
 def retract_vote(request: HttpRequest, poll_id: int) -> dict:
     require_area(request, "forum")
-    poll = actions.retract_vote(request.user, _poll_or_404(request, poll_id))
+    poll = actions.retract_vote(request.user, poll_or_404(request, poll_id))
     return _poll_answer(request, poll)
 
 
@@ -604,5 +597,5 @@ def retract_vote(request: HttpRequest, poll_id: int) -> dict:
 )
 def close_poll(request: HttpRequest, poll_id: int) -> dict:
     require_area(request, "forum")
-    poll = actions.close_poll(request.user, _poll_or_404(request, poll_id))
+    poll = actions.close_poll(request.user, poll_or_404(request, poll_id))
     return _poll_answer(request, poll)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from townsquare.core import permissions
 from townsquare.core.queries import community_for
-from townsquare.forum.models import Category, Post, Tag, Topic
+from townsquare.forum.models import Category, Poll, Post, Tag, Topic
 
 
 def topic_or_404(request: HttpRequest, topic_id: int) -> Topic:
@@ -22,6 +22,13 @@ def post_or_404(request: HttpRequest, post_id: int) -> Post:
     if not permissions.may_view_topic(request.user, community_for(request), post.topic):
         raise Http404
     return post
+
+
+def poll_or_404(request: HttpRequest, poll_id: int) -> Poll:
+    poll = get_object_or_404(Poll.objects.select_related("post__topic__category"), pk=poll_id)
+    if not permissions.may_view_post(request.user, community_for(request), poll.post):
+        raise Http404
+    return poll
 
 
 def category_or_404(request: HttpRequest, slug: str) -> Category:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +18,6 @@ from townsquare.forum.cooking import excerpt
 from townsquare.forum.forms import EditForm, LevelForm, ReplyForm, TopicForm, split_tags
 from townsquare.forum.models import (
     NotificationLevel,
-    Poll,
     Post,
     PostKind,
     ReactionKind,
@@ -27,7 +26,7 @@ from townsquare.forum.models import (
 from townsquare.forum.models.posts import REACTION_EMOJI
 from townsquare.forum.rendering import render_post
 from townsquare.forum.tracking import count_topic_view
-from townsquare.forum.views.common import error_text, post_or_404, topic_or_404
+from townsquare.forum.views.common import error_text, poll_or_404, post_or_404, topic_or_404
 
 
 def _post_url(post: Post) -> str:
@@ -354,17 +353,10 @@ def unaccept(request: HttpRequest, topic_id: int) -> HttpResponse:
     return redirect(topic.get_absolute_url())
 
 
-def _poll_or_404(request: HttpRequest, poll_id: int) -> Poll:
-    poll = get_object_or_404(Poll.objects.select_related("post__topic__category"), pk=poll_id)
-    if not permissions.may_view_post(request.user, community_for(request), poll.post):
-        raise Http404
-    return poll
-
-
 @login_required
 @require_POST
 def poll_vote(request: HttpRequest, poll_id: int) -> HttpResponse:
-    poll = _poll_or_404(request, poll_id)
+    poll = poll_or_404(request, poll_id)
     try:
         if request.POST.get("retract"):
             actions.retract_vote(request.user, poll)
@@ -379,7 +371,7 @@ def poll_vote(request: HttpRequest, poll_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def poll_close(request: HttpRequest, poll_id: int) -> HttpResponse:
-    poll = _poll_or_404(request, poll_id)
+    poll = poll_or_404(request, poll_id)
     actions.close_poll(request.user, poll)
     return _back(request, poll.post)
 
