@@ -92,3 +92,33 @@ def sitemap_text(client: Client) -> str:
     index = client.get("/sitemap.xml").content.decode()
     sections = re.findall(r"<loc>https?://[^/]+(/sitemap-[^<]+)</loc>", index)
     return index + "".join(client.get(path).content.decode() for path in sections)
+
+
+# --- A category only an advisory board may read (the forum's leak tests) ---------------
+
+
+@pytest.fixture
+def board(db):
+    from townsquare.groups import actions as group_actions
+
+    return group_actions.create_group(None, name="Advisory board")
+
+
+@pytest.fixture
+def insider(guidelines, board) -> User:
+    from townsquare.groups import actions as group_actions
+
+    user = make_member("insider", guidelines)
+    group_actions.add_member(None, board, user)
+    return user
+
+
+@pytest.fixture
+def boardroom(board):
+    from townsquare.forum import actions as forum_actions
+    from townsquare.forum.models import Audience, CategoryKind
+
+    return forum_actions.create_category(
+        None, name="Boardroom", kind=CategoryKind.QA, read_access=Audience.GROUPS,
+        read_groups=[board],
+    )  # fmt: skip

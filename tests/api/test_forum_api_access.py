@@ -14,31 +14,11 @@ from tests.conftest import make_member, set_access_mode
 from tests.forum.conftest import start_topic
 from tests.forum.test_cooking import XSS, active_html
 from townsquare.forum import actions, tracking
-from townsquare.forum.models import Audience, CategoryKind, Poll, Topic
+from townsquare.forum.models import CategoryKind, Poll, Topic
 from townsquare.groups import actions as group_actions
 
 NOT_FOUND = {"detail": "Not found.", "field": None}
 SECRET_TITLE = "Board minutes: acquisition of Contoso"
-
-
-@pytest.fixture
-def board(db):
-    return group_actions.create_group(None, name="Advisory board")
-
-
-@pytest.fixture
-def insider(guidelines, board):
-    user = make_member("insider", guidelines)
-    group_actions.add_member(None, board, user)
-    return user
-
-
-@pytest.fixture
-def boardroom(board):
-    return actions.create_category(
-        None, name="Boardroom", kind=CategoryKind.QA, read_access=Audience.GROUPS,
-        read_groups=[board],
-    )  # fmt: skip
 
 
 @pytest.fixture

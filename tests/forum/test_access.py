@@ -8,36 +8,16 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-from tests.conftest import make_member, set_access_mode, sitemap_text
+from tests.conftest import set_access_mode, sitemap_text
 from tests.forum.conftest import client_for, start_topic
 from townsquare.core import permissions
 from townsquare.core.queries import get_community
 from townsquare.forum import actions
-from townsquare.forum.models import Audience, CategoryKind
+from townsquare.forum.models import Audience
 from townsquare.groups import actions as group_actions
 
 SECRET_TITLE = "Board minutes: acquisition of Contoso"
 SECRET_TAG = "acquisition"
-
-
-@pytest.fixture
-def board(db):
-    return group_actions.create_group(None, name="Advisory board")
-
-
-@pytest.fixture
-def insider(guidelines, board):
-    user = make_member("insider", guidelines)
-    group_actions.add_member(None, board, user)
-    return user
-
-
-@pytest.fixture
-def boardroom(board):
-    return actions.create_category(
-        None, name="Boardroom", kind=CategoryKind.DISCUSSION, read_access=Audience.GROUPS,
-        read_groups=[board],
-    )  # fmt: skip
 
 
 @pytest.fixture

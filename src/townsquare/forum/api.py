@@ -347,17 +347,6 @@ def set_notification_level(request: HttpRequest, topic_id: int, payload: LevelIn
     return {"topic_id": topic.pk, "level": LEVEL_NAMES[state.notification_level]}
 
 
-# Simple switches on a topic: name -> (action, value).
-SWITCHES = {
-    "close": (actions.set_closed, True),
-    "open": (actions.set_closed, False),
-    "archive": (actions.set_archived, True),
-    "unarchive": (actions.set_archived, False),
-    "list": (actions.set_listed, True),
-    "unlist": (actions.set_listed, False),
-}
-
-
 @router.post(
     "/topics/{topic_id}/moderation",
     response=TopicOut,
@@ -371,8 +360,8 @@ def moderate_topic(request: HttpRequest, topic_id: int, payload: ModerationIn) -
     if not permissions.may_moderate(user):
         raise PermissionDenied
     what = payload.action
-    if what in SWITCHES:
-        action, value = SWITCHES[what]
+    if what in actions.TOPIC_SWITCHES:
+        action, value = actions.TOPIC_SWITCHES[what]
         action(user, topic, value)
     elif what == "pin":
         actions.pin_topic(user, topic, scope=payload.scope or "", until=payload.until)

@@ -8,6 +8,7 @@ from townsquare.forum.actions.categories import (
     update_category,
 )
 from townsquare.forum.actions.moderation import (
+    TOPIC_SWITCHES,
     merge_topics,
     move_topic,
     pin_topic,
@@ -47,6 +48,7 @@ from townsquare.forum.actions.scheduling import (
 from townsquare.forum.actions.uploads import attach_uploads, store_upload
 
 __all__ = [
+    "TOPIC_SWITCHES",
     "accept_answer",
     "add_bookmark",
     "add_reaction",

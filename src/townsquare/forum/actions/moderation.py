@@ -92,6 +92,17 @@ def set_listed(actor: User, topic: Topic, listed: bool) -> Topic:
     return _set_flag(actor, topic, "is_listed", listed, ("topic.listed", "topic.unlisted"))
 
 
+# The on/off switches of a topic's moderator menu (pages and API): name -> (action, value).
+TOPIC_SWITCHES = {
+    "close": (set_closed, True),
+    "open": (set_closed, False),
+    "archive": (set_archived, True),
+    "unarchive": (set_archived, False),
+    "list": (set_listed, True),
+    "unlist": (set_listed, False),
+}
+
+
 def _live_posts(topic: Topic) -> int:
     return Post.objects.filter(topic=topic, deleted_at__isnull=True).count()
 

@@ -18,16 +18,6 @@ from townsquare.forum.forms import MergeForm, MoveForm, PinForm, SplitForm
 from townsquare.forum.models import Post, PostKind, Topic
 from townsquare.forum.views.common import error_text, post_or_404, topic_or_404
 
-# Simple switches on a topic: name -> (action, value).
-SWITCHES = {
-    "close": (actions.set_closed, True),
-    "open": (actions.set_closed, False),
-    "archive": (actions.set_archived, True),
-    "unarchive": (actions.set_archived, False),
-    "unlist": (actions.set_listed, False),
-    "list": (actions.set_listed, True),
-}
-
 
 def _moderator_topic(request: HttpRequest, topic_id: int) -> Topic:
     topic = topic_or_404(request, topic_id)
@@ -43,8 +33,8 @@ def moderate(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = _moderator_topic(request, topic_id)
     what = request.POST.get("action", "")
     try:
-        if what in SWITCHES:
-            action, value = SWITCHES[what]
+        if what in actions.TOPIC_SWITCHES:
+            action, value = actions.TOPIC_SWITCHES[what]
             action(request.user, topic, value)
         elif what == "pin":
             form = PinForm(request.POST)
