@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from townsquare.accounts.api import router as accounts_router
 from townsquare.core.api import router as core_router
+from townsquare.search.api import router as search_router
 
 api = NinjaAPI(
     title="Townsquare API",
@@ -22,6 +23,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", search_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:
