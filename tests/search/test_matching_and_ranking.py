@@ -152,3 +152,17 @@ def test_query_too_long_is_a_clear_error(forum, general, visitor):
 def test_no_query_breaks_the_engine(forum, general, visitor, query):
     # general is created once per test function; hypothesis reuses it for every example.
     search(visitor, get_community(), query)
+
+
+def test_phrases_are_found_up_to_the_oldest_candidate(forum, general, visitor, monkeypatch):
+    """With more matches than the candidate window, the window is the newest matches and
+    the exact-phrase flag is right up to its oldest one."""
+    from townsquare.search import queries
+
+    texts = ["open source", "source open", "open source", "open source", "source open"]
+    posts = [forum.topic(general, f"T{i}", text, days_ago=5 - i) for i, text in enumerate(texts)]
+    monkeypatch.setattr(queries, "MAX_RESULTS", 3)
+    results = search(visitor, get_community(), "open source")
+    assert [hit.post.pk for hit in results.hits] == [posts[3].pk, posts[2].pk, posts[4].pk]
+    assert [hit.is_phrase for hit in results.hits] == [True, True, False]
+    assert (results.total, results.total_is_capped) == (3, True)

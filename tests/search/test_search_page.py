@@ -117,7 +117,7 @@ def test_number_of_queries_is_fixed(forum, content, django_assert_num_queries):
     for i in range(30):
         forum.topic(content["general"], f"More {i}", f"kafka number {i}", author=content["ann"])
     assert queries_for("kafka") == few
-    assert queries_for("kafka number") == few  # two terms: two streams, still one query
+    assert queries_for("kafka number") == few  # two terms, with the phrase: still one query
     with django_assert_num_queries(few):
         assert len(search(AnonymousUser(), community, "kafka", limit=50).hits) == 32
 

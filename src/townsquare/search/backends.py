@@ -6,8 +6,9 @@ analyses text itself: SQLite's FTS5 table uses the ``ascii`` tokenizer, which on
 on the spaces we join terms with; PostgreSQL gets tsvector and tsquery *literals*, which
 it stores and compares as given (no parser, no dictionary, no stemmer).
 
-Reads are "streams": the newest matching posts the searcher may see, newest first, with
-the engine's relevance computed only for the rows returned (docs/search.md).
+Reads return *candidates*: the newest posts that match and that the searcher may see,
+found newest first and stopping at a limit, with the engine's relevance and whether they
+hold the query as an exact phrase computed for those rows only (docs/search.md).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Candidate:
     post_id: int
     relevance: float
     created_at: datetime
+    is_phrase: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +106,12 @@ class Backend(ABC):
         """After writing many rows: leave the index in its fastest shape for reading."""
 
     @abstractmethod
-    def streams(
+    def candidates(
         self, terms: Sequence[str], phrase: Sequence[str] | None, policy: Policy, limit: int
-    ) -> tuple[list[Candidate], list[Candidate]]:
-        """The newest ``limit`` visible posts containing every term, and (when a phrase is
-        given) the newest ``limit`` visible posts containing the phrase, each with its
-        relevance to its own query; one database round trip."""
+    ) -> list[Candidate]:
+        """The newest ``limit`` posts that contain every term and pass the policy, newest
+        first, each with its relevance and whether it contains ``phrase`` (the query's
+        terms in order, adjacent); one statement."""
 
     # Names used by the shared SQL above.
     table: str
@@ -158,40 +160,44 @@ class SqliteBackend(Backend):
 
     # The SQL below is built from constants and Django-compiled SQL (Policy), whose values
     # travel as parameters; no user text is ever part of it.
-    def _stream_sql(self, policy: Policy) -> str:
-        return (
-            "SELECT rowid, -bm25(search_post_fts, %s, %s), "  # noqa: S608
-            f"(SELECT created_at FROM {Post._meta.db_table} "
-            f"WHERE {Post._meta.db_table}.id = search_post_fts.rowid) "
-            "FROM search_post_fts "
-            f"WHERE search_post_fts MATCH %s AND EXISTS ({policy.sql}) "
+    def candidates(self, terms, phrase, policy, limit):
+        """FTS5 reads its matches newest first (ORDER BY rowid DESC is the virtual table's
+        own order), checks the policy for each, and stops at ``limit``; bm25 is computed
+        for the rows kept only. The phrase is then looked up among the same rowids only
+        (``rowid >=`` the oldest kept, a range FTS5 seeks to)."""
+        post = Post._meta.db_table
+        hits = (
+            "SELECT rowid AS id, -bm25(search_post_fts, %s, %s) AS relevance, "  # noqa: S608
+            f"(SELECT created_at FROM {post} WHERE {post}.id = search_post_fts.rowid) AS created "
+            f"FROM search_post_fts WHERE search_post_fts MATCH %s AND EXISTS ({policy.sql}) "
             "ORDER BY rowid DESC LIMIT %s"
         )
-
-    def streams(self, terms, phrase, policy, limit):
-        weights = (TITLE_WEIGHT, BODY_WEIGHT)
-        all_terms = " AND ".join(fts5_string(term) for term in terms)
-        sql = f"SELECT 0, * FROM ({self._stream_sql(policy)})"  # noqa: S608
-        params: list = [*weights, all_terms, *policy.params, limit]
+        params: list = [TITLE_WEIGHT, BODY_WEIGHT, _fts5_all(terms), *policy.params, limit]
         if phrase:
-            sql += f" UNION ALL SELECT 1, * FROM ({self._stream_sql(policy)})"  # noqa: S608
-            params += [*weights, " + ".join(fts5_string(t) for t in phrase), *policy.params, limit]
-        return _split(self._fetch(sql, params))
-
-    @staticmethod
-    def _fetch(sql: str, params: list) -> list[tuple]:
+            is_phrase = (
+                "id IN (SELECT rowid FROM search_post_fts WHERE search_post_fts MATCH %s "
+                "AND rowid >= (SELECT min(id) FROM hits))"
+            )
+            params.append(" + ".join(fts5_string(term) for term in phrase))
+        else:
+            is_phrase = "0"
+        sql = f"WITH hits AS ({hits}) SELECT id, relevance, created, {is_phrase} FROM hits"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            return _candidates(cursor.fetchall())
 
 
-def _split(rows: list[tuple]) -> tuple[list[Candidate], list[Candidate]]:
-    streams: tuple[list[Candidate], list[Candidate]] = ([], [])
-    for stream, post_id, relevance, created_at in rows:
-        streams[stream].append(Candidate(post_id, float(relevance or 0), _as_datetime(created_at)))
-    for stream in streams:
-        stream.sort(key=lambda c: -c.post_id)
-    return streams
+def _fts5_all(terms: Sequence[str]) -> str:
+    return " AND ".join(fts5_string(term) for term in terms)
+
+
+def _candidates(rows: list[tuple]) -> list[Candidate]:
+    found = [
+        Candidate(post_id, float(relevance or 0), _as_datetime(created), bool(is_phrase))
+        for post_id, relevance, created, is_phrase in rows
+    ]
+    found.sort(key=lambda candidate: -candidate.post_id)
+    return found
 
 
 # --- PostgreSQL: tsvector + GIN ----------------------------------------------------------------
@@ -230,7 +236,7 @@ class PostgresBackend(Backend):
     vendor = "postgresql"
     table = "search_post_vector"
     id_column = "post_id"
-    post_id_sql = '"search_post_vector"."post_id"'
+    post_id_sql = '"matches"."post_id"'
     _delete_sql = "DELETE FROM search_post_vector WHERE post_id IN ({marks})"
     _prune_sql = (
         "DELETE FROM search_post_vector v WHERE NOT EXISTS "
@@ -261,37 +267,49 @@ class PostgresBackend(Backend):
             cursor.execute("RESET maintenance_work_mem")
             cursor.execute("ANALYZE search_post_vector")
 
-    def _stream_sql(self, policy: Policy) -> str:
-        # The inner query finds the newest visible matches (an index scan by post id
-        # checking each row, or the GIN index, as the planner sees fit); only the rows it
-        # keeps are ranked. OFFSET 0 keeps the policy a check per matching row (a few
-        # primary-key lookups each) rather than a semi-join, which would walk the posts
-        # table from the newest post down to the oldest match.
-        return (
-            "SELECT %s, v.post_id, ts_rank_cd(%s::real[], v.vector, %s::tsquery, %s), "  # noqa: S608
-            "extract(epoch FROM p.created_at)::float8 FROM ("
-            "SELECT post_id FROM search_post_vector "
-            f"WHERE vector @@ %s::tsquery AND EXISTS ({policy.sql} OFFSET 0) "
-            "ORDER BY post_id DESC LIMIT %s) hits "
+    # For this query's transaction only (set_config(..., true)):
+    # - random_page_cost 1.1: the index is expected in memory (as on any server sized for
+    #   it), and at the default (4) the planner walks recent rows one by one for words in
+    #   1-2% of posts where reading the GIN index's matches is 2-3 times faster;
+    # - no parallel workers: a search is small, and workers compete with other requests;
+    # - no JIT: the per-row policy check makes the cost estimate high enough to switch it
+    #   on, and compiling (15+ ms) costs more than the query.
+    SETTINGS = (
+        "SELECT set_config('random_page_cost', '1.1', true), "
+        "set_config('max_parallel_workers_per_gather', '0', true), "
+        "set_config('jit', 'off', true)"
+    )
+
+    def candidates(self, terms, phrase, policy, limit):
+        """Innermost, the matching post ids newest first: from the GIN index then sorted
+        (rarer words), or by walking the primary key backwards and testing each row
+        (common words, which fill ``limit`` after a few thousand rows), as the planner
+        sees fit. Then the policy, checked row by row in that order until ``limit`` rows
+        pass: a few primary-key lookups per candidate, never one per match. The OFFSET 0
+        fences keep PostgreSQL from turning the check into a join over every match or over
+        the posts table; the middle level has no ORDER BY of its own (a filter keeps the
+        order of the rows it reads), so the planner knows that only ``limit`` rows are
+        wanted. Rank and phrase are computed for the rows kept only."""
+        all_terms = " & ".join(pg_literal(term) for term in terms)
+        phrase_query = " <-> ".join(pg_literal(term) for term in phrase) if phrase else None
+        is_phrase = "v.vector @@ %s::tsquery" if phrase_query else "false"
+        sql = (
+            "SELECT v.post_id, ts_rank_cd(%s::real[], v.vector, %s::tsquery, %s), "  # noqa: S608
+            f"extract(epoch FROM p.created_at)::float8, {is_phrase} "
+            "FROM (SELECT matches.post_id FROM ("
+            "SELECT post_id FROM search_post_vector WHERE vector @@ %s::tsquery "
+            "ORDER BY post_id DESC OFFSET 0) matches "
+            f"WHERE EXISTS ({policy.sql} OFFSET 0) LIMIT %s) hits "
             "JOIN search_post_vector v ON v.post_id = hits.post_id "
             f"JOIN {Post._meta.db_table} p ON p.id = hits.post_id"
         )
-
-    def streams(self, terms, phrase, policy, limit):
-        queries = [(0, " & ".join(pg_literal(term) for term in terms))]
-        if phrase:
-            queries.append((1, " <-> ".join(pg_literal(term) for term in phrase)))
-        sql = " UNION ALL ".join(f"({self._stream_sql(policy)})" for _ in queries)
-        params: list = []
-        for stream, tsquery in queries:
-            params += [stream, RANK_WEIGHTS, tsquery, RANK_NORMALIZATION, tsquery]
-            params += [*policy.params, limit]
+        params = [RANK_WEIGHTS, all_terms, RANK_NORMALIZATION]
+        params += [phrase_query] if phrase_query else []
+        params += [all_terms, *policy.params, limit]
         with transaction.atomic(), connection.cursor() as cursor:
-            # The planner's cost for the per-row policy check is high enough to switch JIT
-            # compilation on, which costs more (15+ ms) than the whole query saves.
-            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(self.SETTINGS)
             cursor.execute(sql, params)
-            return _split(cursor.fetchall())
+            return _candidates(cursor.fetchall())
 
 
 BACKENDS: dict[str, type[Backend]] = {"sqlite": SqliteBackend, "postgresql": PostgresBackend}

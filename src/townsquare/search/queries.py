@@ -12,9 +12,9 @@ first; within each group, by
 where relevance is the engine's (FTS5 bm25, PostgreSQL ts_rank_cd; title 4x body). Ties go
 to the newer post. ``order="latest"``: newest first.
 
-Candidates are capped: each query looks at the newest 1,000 visible matches and the newest
-1,000 visible exact-phrase matches, so a common word costs the same as a rare one, and
-``total`` is exact up to 1,000 (then ``total_is_capped``).
+Candidates are capped: each query ranks the newest 1,000 visible matches, so a common word
+costs about what a rare one does, and ``total`` is exact up to 1,000 (then
+``total_is_capped``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from townsquare.search.backends import Candidate, Policy, get_backend
 from townsquare.search.highlight import highlight, snippet
 
 MAX_QUERY_LENGTH = 200
-MAX_RESULTS = 1000  # candidates per stream, and the cap of ``total``
+MAX_RESULTS = 1000  # candidates ranked, and the cap of ``total``
 MAX_LIMIT = 50
 RECENCY_DAYS = 180
 ORDERS = ("relevance", "latest")
@@ -167,20 +167,14 @@ def _score(candidate: Candidate, now: datetime) -> float:
     return candidate.relevance / (1 + age_days / RECENCY_DAYS)
 
 
-def _rank(
-    all_terms: list[Candidate], phrase: list[Candidate], order: str
-) -> list[tuple[int, bool]]:
+def _rank(candidates: list[Candidate], order: str) -> list[tuple[int, bool]]:
     """(post id, is exact phrase) in result order."""
     if order == "latest":
-        ordered = sorted(all_terms, key=lambda c: (c.created_at, c.post_id), reverse=True)
-        return [(c.post_id, False) for c in ordered]
+        ordered = sorted(candidates, key=lambda c: (c.created_at, c.post_id), reverse=True)
+        return [(c.post_id, c.is_phrase) for c in ordered]
     now = timezone.now()
-    phrase_ids = {c.post_id for c in phrase}
-    keyed = [(0, -_score(c, now), -c.post_id, c.post_id) for c in phrase]
-    keyed += [(1, -_score(c, now), -c.post_id, c.post_id) for c in all_terms]
-    keyed = [key for key in keyed if key[0] == 0 or key[3] not in phrase_ids]
-    keyed.sort()
-    return [(key[3], key[0] == 0) for key in keyed]
+    ordered = sorted(candidates, key=lambda c: (not c.is_phrase, -_score(c, now), -c.post_id))
+    return [(c.post_id, c.is_phrase) for c in ordered]
 
 
 def search(
@@ -233,19 +227,18 @@ def search(
             sql, params = linked.query.sql_with_params()
         except EmptyResultSet:  # nothing is visible to this user
             return results
-        all_terms, phrase_hits = backend.streams(
-            wanted, phrase, Policy(sql, tuple(params)), MAX_RESULTS + 1
-        )
-        results.total_is_capped = len(all_terms) > MAX_RESULTS
-        ranked = _rank(all_terms[:MAX_RESULTS], phrase_hits[:MAX_RESULTS], order)
+        candidates = backend.candidates(wanted, phrase, Policy(sql, tuple(params)), MAX_RESULTS + 1)
+        results.total_is_capped = len(candidates) > MAX_RESULTS
+        found = len(candidates)
+        ranked = _rank(candidates[:MAX_RESULTS], order)
     else:
         newest = list(
             posts.order_by("-created_at", "-id").values_list("id", flat=True)[: MAX_RESULTS + 1]
         )
         results.total_is_capped = len(newest) > MAX_RESULTS
-        all_terms = newest
+        found = len(newest)
         ranked = [(post_id, False) for post_id in newest[:MAX_RESULTS]]
-    results.total = MAX_RESULTS if results.total_is_capped else len(all_terms)
+    results.total = min(found, MAX_RESULTS)
     results.hits = _hits(user, community, ranked[offset : offset + limit], set(wanted))
     return results
 
