@@ -127,3 +127,11 @@ def test_rate_limit_is_429_with_retry_after(client: Client, content):
 
 def test_private_community_answers_visitors_401(client: Client, content, private_community):
     assert client.get("/api/v1/search", {"q": "kafka"}).status_code == 401
+
+
+def test_documented_in_openapi(client: Client, db):
+    operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/search"]["get"]
+    assert [p["name"] for p in operation["parameters"]] == [
+        "q", "category", "tag", "author", "solved", "after", "before", "order", "limit", "offset",
+    ]  # fmt: skip
+    assert set(operation["responses"]) == {"200", "429"}

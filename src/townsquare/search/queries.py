@@ -251,7 +251,9 @@ def _hits(
     if not page:
         return []
     posts = visible_posts(user, community).filter(id__in=[post_id for post_id, _ in page])
-    by_id = {post.pk: post for post in posts.select_related("topic__category", "author")}
+    # Hits show the plain text; the source and its HTML can be long and are not read.
+    posts = posts.select_related("topic__category", "author").defer("body", "body_html")
+    by_id = {post.pk: post for post in posts}
     hits = []
     for post_id, is_phrase in page:
         post = by_id.get(post_id)
