@@ -11,7 +11,7 @@ only terms, and who may see what is decided at query time against the live forum
 (post id, title text, body text) tuples from a data generator without reading posts.
 """
 
-import logging
+import itertools
 import multiprocessing
 import time
 from collections import deque
@@ -24,8 +24,6 @@ from django.db import connection, connections, transaction
 from townsquare.forum.models import Post, PostKind, TopicTag
 from townsquare.search.analysis import terms
 from townsquare.search.backends import IndexRow, get_backend
-
-logger = logging.getLogger(__name__)
 
 TASK_CHUNK = 500
 BATCH_SIZE = 2000
@@ -123,8 +121,12 @@ def _analysed(batches: Iterable[list[TextRow]], workers: int) -> Iterator[list[I
     """Analysed batches, in order. With more than one worker, analysis (jieba above all)
     runs in forked processes while this one keeps reading and writing: workers only
     analyse text, every database query stays in this process and thread."""
+    batches = iter(batches)
+    first = next(batches, None)
+    if first is None:
+        return
     if workers <= 1:
-        for batch in batches:
+        for batch in itertools.chain([first], batches):
             yield _analyse_batch(batch)
         return
     terms("预热")  # load jieba's dictionary once, before forking, so workers share it
@@ -132,7 +134,7 @@ def _analysed(batches: Iterable[list[TextRow]], workers: int) -> Iterator[list[I
         connections.close_all()  # children need no database connections of ours
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         pending: deque = deque()
-        for batch in batches:
+        for batch in itertools.chain([first], batches):
             pending.append(pool.apply_async(_analyse_batch, (batch,)))
             if len(pending) > 2 * workers:
                 yield pending.popleft().get()
