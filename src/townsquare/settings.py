@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "townsquare.accounts",
     "townsquare.groups",
     "townsquare.forum",
+    "townsquare.search",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -244,6 +245,11 @@ FORUM_POSTS_PER_PAGE = 20
 # A second identical post by the same member in the same topic within this many seconds is
 # taken as a double submission and answered with the first one.
 FORUM_DUPLICATE_WINDOW_SECONDS = 120
+
+# --- Search ------------------------------------------------------------------------------
+# docs/search.md. Searches per minute: visitors per address, members per account.
+SEARCH_RATE_LIMIT_VISITORS = int(os.environ.get("SEARCH_RATE_LIMIT_VISITORS", "30"))
+SEARCH_RATE_LIMIT_MEMBERS = int(os.environ.get("SEARCH_RATE_LIMIT_MEMBERS", "120"))
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -24,6 +24,7 @@ MAX_TERM_LENGTH = 64
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+)")
+_WORD = re.compile(rf"[^\W_{_HAN}]+")
 # jieba loads its dictionary (about a second) on first use, once, under its own lock.
 jieba.setLogLevel(logging.WARNING)
 
@@ -67,3 +68,38 @@ def terms(text: str) -> list[str]:
 def query_terms(query: str) -> list[str]:
     """The distinct terms of a search query, in the order they were typed."""
     return list(dict.fromkeys(terms(query)))
+
+
+def term_spans(text: str, wanted: set[str] | None = None) -> Iterator[tuple[int, int, str]]:
+    """The terms of a text with where they stand in it: (start, end, term), for highlighting.
+
+    Runs are found in the text as written, so offsets point into it; each run is then
+    analysed exactly as ``terms`` does. Chinese runs are segmented with offsets (search
+    mode, so the short words inside long ones get their own spans, which may overlap).
+    With ``wanted``, a Chinese run is segmented only when a wanted term occurs in it, which
+    keeps highlighting long texts cheap (a Chinese term is always a substring of its run).
+    """
+    for match in _RUNS.finditer(text):
+        start, run = match.start(), match.group()
+        if match.lastgroup != "han":
+            # Fast path, same result as terms(run): a word NFKC leaves alone that is still
+            # one word once case-folded.
+            if unicodedata.is_normalized("NFKC", run):
+                folded = run.casefold()
+                if _WORD.fullmatch(folded):
+                    word = folded[:MAX_TERM_LENGTH]
+                    yield start, match.end(), word if word.isdigit() else lemma(word)
+                    continue
+            for term in terms(run):
+                yield start, match.end(), term
+            continue
+        normalized = unicodedata.normalize("NFKC", run).casefold()
+        if wanted is not None and not any(term in normalized for term in wanted):
+            continue
+        if len(normalized) != len(run):  # offsets would not line up: mark the whole run
+            for term in terms(run):
+                yield start, match.end(), term
+            continue
+        for word, word_start, word_end in jieba.tokenize(normalized, mode="search"):
+            if word.strip():
+                yield start + word_start, start + word_end, word
