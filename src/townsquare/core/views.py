@@ -84,7 +84,10 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     community = community_for(request)
     lines = ["User-agent: *"]
     if community.is_indexable:
-        lines += ["Disallow: /settings/", "Disallow: /manage/", "Disallow: /accounts/"]
+        lines += [
+            "Disallow: /settings/", "Disallow: /manage/", "Disallow: /accounts/",
+            "Disallow: /search/", "Disallow: /new-topic/", "Disallow: /bookmarks/",
+        ]  # fmt: skip
         lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
     else:
         lines.append("Disallow: /")
