@@ -165,7 +165,13 @@ def topic_list(
     if cursor:
         value, pk = _decode_cursor(cursor, order)
         topics = topics.filter(Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": pk}))
-    page = list(with_list_relations(topics.order_by(f"-{key}", f"-{tiebreak}"))[: limit + 1])
+    ordering = (f"-{key}", f"-{tiebreak}")
+    # The page's ids are chosen first (a subquery touching topics alone), then only those
+    # rows are joined to their categories and people. Joining before sorting made SQLite
+    # build the joined row of every topic in the visible categories and sort them all:
+    # 170-300 ms of SQL for /latest/ at 50,000 topics, against 3 ms this way.
+    page_ids = topics.order_by(*ordering).values("pk")[: limit + 1]
+    page = list(with_list_relations(Topic.objects.filter(pk__in=page_ids)).order_by(*ordering))
     more = len(page) > limit
     page = page[:limit]
     _annotate_reader(pinned + page, user)
