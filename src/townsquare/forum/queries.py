@@ -206,14 +206,17 @@ def _apply_status(topics: QuerySet[Topic], user: AnyUser, status: str | None) ->
     return topics
 
 
-def _without_muted(topics: QuerySet[Topic], user: User) -> QuerySet[Topic]:
-    muted_categories = CategoryNotificationSetting.objects.filter(
+def _muted_categories(user: User) -> QuerySet[CategoryNotificationSetting]:
+    return CategoryNotificationSetting.objects.filter(
         user=user, level=NotificationLevel.MUTED
     ).values("category_id")
+
+
+def _without_muted(topics: QuerySet[Topic], user: User) -> QuerySet[Topic]:
     muted_topics = TopicReadState.objects.filter(
         user=user, notification_level=NotificationLevel.MUTED
     ).values("topic_id")
-    return topics.exclude(category_id__in=muted_categories).exclude(pk__in=muted_topics)
+    return topics.exclude(category_id__in=_muted_categories(user)).exclude(pk__in=muted_topics)
 
 
 def _pinned(topics: QuerySet[Topic], category: Category | None, now: datetime) -> list[Topic]:
@@ -232,7 +235,12 @@ def reader_counts(user: AnyUser, community: Community) -> dict[str, int]:
     """How many topics are new and unread for a member (the tabs' badges)."""
     if not user.is_authenticated:
         return {"new": 0, "unread": 0}
-    topics = _without_muted(permissions.visible_topics(user, community), user)
+    # Muted topics need no leaving out here: a topic is muted by its read state, "new"
+    # counts topics without one and "unread" those whose read state tracks them. Leaving
+    # them out again cost a second pass over the member's read states in both counts.
+    topics = permissions.visible_topics(user, community).exclude(
+        category_id__in=_muted_categories(user)
+    )
     return {
         "new": _apply_status(topics, user, "new").count(),
         "unread": _apply_status(topics, user, "unread").count(),
