@@ -322,16 +322,23 @@ def topic_posts(topic: Topic, user: AnyUser, page: int | str = 1) -> PostPage:
     # with their authors. OFFSET on the full query builds every skipped row with its joins
     # first: for the middle page of a topic with 10,000 replies that took 36 ms of SQL on
     # PostgreSQL and 19 ms on SQLite, against 2-7 ms this way.
+    # With nothing to skip (a first or last page) there is no subquery.
     numbers = Post.objects.filter(topic=topic).values("number")
     base = with_post_relations(Post.objects.filter(topic=topic), user)
     if number <= pages // 2 + 1:
-        first = Subquery(numbers.order_by("number")[offset : offset + 1])
-        posts = list(base.filter(number__gte=first).order_by("number")[:per_page])
+        posts = base.order_by("number")
+        if offset:
+            first = Subquery(numbers.order_by("number")[offset : offset + 1])
+            posts = posts.filter(number__gte=first)
+        posts = list(posts[:per_page])
     else:
         tail = total - offset
         from_end = max(tail - per_page, 0)
-        last = Subquery(numbers.order_by("-number")[from_end : from_end + 1])
-        posts = list(base.filter(number__lte=last).order_by("-number")[: tail - from_end])[::-1]
+        posts = base.order_by("-number")
+        if from_end:
+            last = Subquery(numbers.order_by("-number")[from_end : from_end + 1])
+            posts = posts.filter(number__lte=last)
+        posts = list(posts[: tail - from_end])[::-1]
     annotate_posts(posts, user)
     return PostPage(posts=posts, number=number, count=pages, total_posts=total)
 
