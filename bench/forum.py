@@ -5,8 +5,10 @@ built by bench/generate.py, for a visitor and for a signed-in member, with datab
 connections handled as under a WSGI server (Django's close_old_connections before and
 after each request: SQLite reconnects every request, as CONN_MAX_AGE=0 in settings;
 PostgreSQL keeps its connection). Items are interleaved request by request, so all of
-them see the same machine state. Each item's SQL is counted once; for an item that misses
-its target the slowest query is shown with its plan (EXPLAIN QUERY PLAN on SQLite,
+them see the same machine state. Besides wall time, the serving thread's CPU time is kept
+(steadier on a busy machine). After the timed rounds a few more requests per item give its
+SQL (count, time, the slowest queries) and its template rendering time; for an item that
+misses its target the slowest query is shown with its plan (EXPLAIN QUERY PLAN on SQLite,
 EXPLAIN ANALYZE on PostgreSQL).
 
 Targets (issue: forum speed, on a 2-core machine): pages p50 < 30 ms and p99 < 150 ms;
