@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export TOWNSQUARE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install messages lint bench
+.PHONY: demo test install messages lint bench bench-forum
 
 $(BIN)/townsquare: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Townsquare needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -35,3 +35,32 @@ lint: install
 bench: install
 	$(BIN)/python bench/pageview_overhead.py
 	$(BIN)/python bench/cooking.py
+
+# The forum at scale (docs/performance.md): build a community with bench/generate.py, then
+# measure its pages on SQLite and on PostgreSQL (BENCH_PG_URL=  to skip PostgreSQL).
+# 10,000 members, 5,000 topics, 100,000 posts by default; SIZE=full for 100,000 members,
+# 50,000 topics and 1,000,000 posts (a few minutes per database to build, 1.9 GB on SQLite).
+BENCH_DATA_DIR ?= $(CURDIR)/var/bench
+ifeq ($(SIZE),full)
+BENCH_SIZE := --members 100000 --topics 50000 --posts 1000000
+BENCH_NAME := ts_bench
+BENCH_SUFFIX :=
+else
+BENCH_SIZE := --members 10000 --topics 5000 --posts 100000
+BENCH_NAME := ts_bench_small
+BENCH_SUFFIX := -small
+endif
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_NAME)
+BENCH_SQLITE_URL := sqlite:///$(BENCH_DATA_DIR)/forum$(BENCH_SUFFIX).sqlite3
+BENCH_RUN := BENCH_DATA_DIR=$(BENCH_DATA_DIR) PYTHONPATH=src $(BIN)/python
+
+bench-forum: install
+	$(BENCH_RUN) bench/generate.py $(BENCH_SIZE) --database-url $(BENCH_SQLITE_URL)
+	$(BENCH_RUN) bench/forum.py --database-url $(BENCH_SQLITE_URL) \
+		--output bench/results/forum-sqlite$(BENCH_SUFFIX).json --command "make bench-forum$(if $(SIZE), SIZE=$(SIZE),)"
+	@if [ -n "$(BENCH_PG_URL)" ]; then \
+		$(BENCH_RUN) bench/generate.py $(BENCH_SIZE) --database-url $(BENCH_PG_URL) && \
+		$(BENCH_RUN) bench/forum.py --database-url $(BENCH_PG_URL) \
+			--output bench/results/forum-postgresql$(BENCH_SUFFIX).json \
+			--command "make bench-forum$(if $(SIZE), SIZE=$(SIZE),)"; \
+	else echo "BENCH_PG_URL is empty: PostgreSQL skipped."; fi
