@@ -38,8 +38,8 @@ Secondary indexes and foreign keys of the bulk tables are dropped while loading 
 again from their own definitions afterwards, so the schema is the migrations' own; on
 SQLite the foreign keys are then checked (``PRAGMA foreign_key_check``), on PostgreSQL
 re-adding them validates every row. PostgreSQL gets VACUUM ANALYZE (what autovacuum would
-do on a live site); SQLite gets no ANALYZE, as a deployment would not have run one
-(``--sqlite-analyze`` adds it, to compare).
+do on a live site); SQLite gets ANALYZE, as a site's ``migrate`` and daily maintenance job
+run it (core.maintenance; ``--no-sqlite-analyze`` leaves it out, to compare).
 
 ``--with-search`` also builds the search index through ``townsquare.search.index.bulk_index``
 when the search app is there; otherwise it says it skipped it.
@@ -1248,9 +1248,11 @@ def parse_args(argv=None):
         help="build the search index too (needs the search app)",
     )
     parser.add_argument(
-        "--sqlite-analyze",
-        action="store_true",
-        help="run ANALYZE on SQLite (a deployment would not have)",
+        "--no-sqlite-analyze",
+        dest="sqlite_analyze",
+        action="store_false",
+        help="leave SQLite without planner statistics (a site runs ANALYZE after migrate "
+        "and daily, see core.maintenance)",
     )
     return parser.parse_args(argv)
 

@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "townsquare.forum.tasks.publish_scheduled_topics",
         "schedule": 60.0,
     },
+    "analyze-database": {"task": "townsquare.core.tasks.analyze_database", "schedule": 86400.0},
 }
 
 # --- Email --------------------------------------------------------------------------------

@@ -103,3 +103,17 @@ def test_page_view_tracking_can_be_switched_off(client: Client, settings, guidel
     settings.PAGEVIEW_TRACKING = False
     client.get("/")
     assert not PageView.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_gets_planner_statistics_daily():
+    """SQLite plans badly without statistics; the daily job (and migrate) keeps them."""
+    from django.db import connection
+
+    from townsquare.core.scheduler import run_due
+
+    assert "analyze-database" in run_due({}, now=10**9)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            assert cursor.fetchone()[0] == 1

@@ -28,3 +28,11 @@ def deliver_email(wire: str, sender: str, recipients: list[str]) -> int:
     """Hand one composed message to the configured mail server; retried on failure."""
     connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
     return connection.send_messages([_ComposedMessage(base64.b64decode(wire), sender, recipients)])
+
+
+@shared_task
+def analyze_database() -> float | None:
+    """Daily: refresh the database's planner statistics (core.maintenance)."""
+    from townsquare.core.maintenance import analyze_database as analyze
+
+    return analyze()
