@@ -1,7 +1,8 @@
 from django.core.validators import RegexValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from townsquare.forum.links import url_for
 
 
 class CategoryKind(models.TextChoices):
@@ -93,7 +94,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:category", args=[self.slug])
+        return url_for("forum:category", self.slug)
 
     @property
     def is_qa(self) -> bool:

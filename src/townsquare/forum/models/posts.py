@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from townsquare.forum.links import url_for
 from townsquare.forum.models.topics import Topic
 
 
@@ -78,7 +78,7 @@ class Post(models.Model):
         return f"#{self.number} in {self.topic_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:post_link", args=[self.topic_id, self.number])
+        return url_for("forum:post_link", self.topic_id, self.number)
 
     @property
     def visible_author(self):

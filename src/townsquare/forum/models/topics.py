@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from townsquare.forum.links import url_for
 from townsquare.forum.models.categories import Category
 
 TAG_MAX_LENGTH = 40
@@ -30,7 +30,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:tag", args=[self.name])
+        return url_for("forum:tag", self.name)
 
 
 class PinScope(models.TextChoices):
@@ -110,7 +110,7 @@ class Topic(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:topic", args=[self.slug, self.pk])
+        return url_for("forum:topic", self.slug, self.pk)
 
     @property
     def visible_author(self):

@@ -16,6 +16,7 @@ from townsquare.core.queries import community_for
 from townsquare.forum import actions, queries
 from townsquare.forum.cooking import excerpt
 from townsquare.forum.forms import EditForm, LevelForm, ReplyForm, TopicForm, split_tags
+from townsquare.forum.links import url_for
 from townsquare.forum.models import (
     NotificationLevel,
     Post,
@@ -104,6 +105,7 @@ def topic_detail(request: HttpRequest, slug: str, topic_id: int) -> HttpResponse
         ),
         "description": description,
         "may_reply": may_reply,
+        "reply_url": url_for("forum:reply", topic.pk),
         "may_moderate": permissions.may_moderate(user),
         "may_accept": permissions.may_accept_answer(user, community, topic),
         "may_reveal": permissions.may_reveal_anonymous(user),
