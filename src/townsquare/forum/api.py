@@ -105,7 +105,7 @@ def _filter_category(request: HttpRequest, value: str) -> Category:
 
 def _listed_topic(request: HttpRequest, topic_id: int) -> dict:
     """A topic as lists show it, read fresh after a change."""
-    topic = queries.with_list_relations(Topic.objects.filter(pk=topic_id)).get()
+    (topic,) = queries.load_topics(Topic.objects.filter(pk=topic_id))
     queries.annotate_reader([topic], request.user)
     return topic_out(request, topic, accepted_numbers([topic]))
 
@@ -276,6 +276,7 @@ def get_topic(request: HttpRequest, topic_id: int, query: Query[PageQuery]) -> d
         level = LEVEL_NAMES.get(state.notification_level)
     count_topic_view(request, topic)
     queries.annotate_reader([topic], user)
+    queries.attach_tag_names([topic])
     targets = action_targets(request, community, page.posts)
     numbers = accepted_numbers([topic])
     posts = [post_out(request, post, topic, community, targets) for post in page.posts]

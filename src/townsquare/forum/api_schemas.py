@@ -372,7 +372,7 @@ def topic_out(request: HttpRequest, topic: Topic, numbers: dict[int, int]) -> di
             "slug": topic.category.slug,
             "name": topic.category.name,
         },
-        "tags": [tag.name for tag in topic.tags.all()],
+        "tags": topic.tag_names,
         "author": author_out(request, topic.visible_author),
         "host_name": topic.host_name,
         "is_anonymous": topic.is_anonymous,

@@ -36,6 +36,7 @@ from townsquare.forum.models import (
     Tag,
     Topic,
     TopicReadState,
+    TopicTag,
 )
 
 ORDERS = {
@@ -120,10 +121,36 @@ def _new_since(user: User) -> datetime:
     return max(user.previous_visit_at or user.date_joined, floor)
 
 
-def with_list_relations(topics: QuerySet[Topic]) -> QuerySet[Topic]:
-    return topics.select_related(
-        "category", "category__parent", "author", "last_poster"
-    ).prefetch_related("tags")
+# What a topic row shows of its category and people; the rest stays unloaded.
+_LIST_RELATED = (
+    "category__name", "category__slug", "category__color", "category__kind",
+    "category__parent_id", "category__parent__name", "category__parent__slug",
+    "author__handle", "author__display_name",
+    "last_poster__handle", "last_poster__display_name",
+)  # fmt: skip
+_TOPIC_FIELDS = tuple(field.name for field in Topic._meta.concrete_fields)
+
+
+def load_topics(topics: QuerySet[Topic]) -> list[Topic]:
+    """Topics as lists show them: category and people in one query, tag names in another
+    (``topic.tag_names``). Half the cost of Django's prefetch for a page of thirty."""
+    rows = list(
+        topics.select_related("category", "category__parent", "author", "last_poster").only(
+            *_TOPIC_FIELDS, *_LIST_RELATED
+        )
+    )
+    attach_tag_names(rows)
+    return rows
+
+
+def attach_tag_names(topics: list[Topic]) -> None:
+    names: dict[int, list[str]] = {}
+    if topics:
+        pairs = TopicTag.objects.filter(topic_id__in=[t.pk for t in topics]).order_by("tag__name")
+        for topic_id, name in pairs.values_list("topic_id", "tag__name"):
+            names.setdefault(topic_id, []).append(name)
+    for topic in topics:
+        topic.tag_names = names.get(topic.pk, [])
 
 
 def topic_list(
@@ -178,7 +205,7 @@ def topic_list(
     # build the joined row of every topic in the visible categories and sort them all:
     # 170-300 ms of SQL for /latest/ at 50,000 topics, against 3 ms this way.
     page_ids = topics.order_by(*ordering).values("pk")[: limit + 1]
-    page = list(with_list_relations(Topic.objects.filter(pk__in=page_ids)).order_by(*ordering))
+    page = load_topics(Topic.objects.filter(pk__in=page_ids).order_by(*ordering))
     more = len(page) > limit
     page = page[:limit]
     annotate_reader(pinned + page, user)
@@ -231,11 +258,8 @@ def _pinned(topics: QuerySet[Topic], category: Category | None, now: datetime) -
     scope = Q(pin_scope=PinScope.GLOBAL)
     if category is not None:
         scope |= Q(pin_scope=PinScope.CATEGORY)
-    return list(
-        with_list_relations(topics.filter(scope, live).exclude(pin_scope="")).order_by(
-            "-pin_scope", "-last_posted_at"
-        )[:10]
-    )
+    pinned = topics.filter(scope, live).exclude(pin_scope="")
+    return load_topics(pinned.order_by("-pin_scope", "-last_posted_at")[:10])
 
 
 def reader_counts(user: AnyUser, community: Community) -> dict[str, int]:

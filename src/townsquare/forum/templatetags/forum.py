@@ -2,10 +2,9 @@
 thirty topics or a page of twenty posts renders each of them many times."""
 
 from django import template
-from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 
+from townsquare.forum import html
 from townsquare.forum.links import url_for
 
 register = template.Library()
@@ -26,32 +25,31 @@ def list_url(context, **changes) -> str:
 
 @register.simple_tag
 def author_link(person, host_name: str = "") -> str:
-    """Who wrote something, as others may see it: a named host, the member, or Anonymous.
-    Callers pass ``visible_author``, never ``author``, for anything that may be anonymous."""
-    if host_name:
-        return format_html('<strong class="author">{}</strong>', host_name)
-    if person is None:
-        return format_html('<span class="author anonymous">{}</span>', _("Anonymous"))
-    return format_html(
-        '<a class="author" href="{}">{}</a>',
-        url_for("member_detail", person.handle),
-        person.display_name,
-    )
+    return html.author_link(person, host_name)
 
 
 @register.simple_tag
 def category_badge(category) -> str:
-    parent = f"{category.parent.name} › " if category.parent_id else ""
-    return format_html(
-        '<a class="category-badge" href="{}" style="--category: {}">{}{}</a>',
-        category.get_absolute_url(),
-        category.color,
-        parent,
-        category.name,
-    )
+    return html.category_badge(category)
 
 
 @register.simple_tag
 def link(name: str, *args) -> str:
     """``{% url %}`` for the forum's hot paths (forum.links)."""
     return url_for(name, *args)
+
+
+@register.simple_tag
+def topic_rows(topics, pinned: bool = False) -> str:
+    """The rows of a topic list (forum.rows)."""
+    return html.topic_rows(topics, pinned=pinned)
+
+
+@register.simple_tag
+def reaction_bar(post, controls) -> str:
+    return html.reaction_bar(post, controls)
+
+
+@register.simple_tag
+def post_actions(post, controls) -> str:
+    return html.post_actions(post, controls)

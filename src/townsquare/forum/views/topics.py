@@ -16,7 +16,7 @@ from townsquare.core.queries import community_for
 from townsquare.forum import actions, queries
 from townsquare.forum.cooking import excerpt
 from townsquare.forum.forms import EditForm, LevelForm, ReplyForm, TopicForm, split_tags
-from townsquare.forum.links import url_for
+from townsquare.forum.html import PostControls
 from townsquare.forum.models import (
     NotificationLevel,
     Post,
@@ -70,6 +70,17 @@ def _decorate(request: HttpRequest, topic: Topic, posts: list[Post]) -> None:
             )
 
 
+def _controls(request: HttpRequest, topic: Topic, may_reply: bool) -> PostControls:
+    community, user = community_for(request), request.user
+    return PostControls.for_page(
+        request,
+        topic,
+        may_reply=may_reply,
+        may_accept=permissions.may_accept_answer(user, community, topic),
+        may_reveal=permissions.may_reveal_anonymous(user),
+    )
+
+
 @area("forum")
 def topic_redirect(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = topic_or_404(request, topic_id)
@@ -89,6 +100,7 @@ def topic_detail(request: HttpRequest, slug: str, topic_id: int) -> HttpResponse
         return redirect(canonical + query, permanent=True)
     community, user = community_for(request), request.user
     page = queries.topic_posts(topic, user, request.GET.get("page", 1))
+    queries.attach_tag_names([topic])
     _decorate(request, topic, page.posts)
     reader_state = None
     if user.is_authenticated and page.posts:
@@ -105,10 +117,8 @@ def topic_detail(request: HttpRequest, slug: str, topic_id: int) -> HttpResponse
         ),
         "description": description,
         "may_reply": may_reply,
-        "reply_url": url_for("forum:reply", topic.pk),
         "may_moderate": permissions.may_moderate(user),
-        "may_accept": permissions.may_accept_answer(user, community, topic),
-        "may_reveal": permissions.may_reveal_anonymous(user),
+        "controls": _controls(request, topic, may_reply),
         "reply_form": ReplyForm(
             allow_anonymous=permissions.may_post_anonymously(user, topic.category)
         )
@@ -316,7 +326,8 @@ def react(request: HttpRequest, post_id: int) -> HttpResponse:
     if request.htmx:
         queries.annotate_posts([post], request.user)
         _decorate(request, post.topic, [post])
-        return render(request, "forum/_reactions.html", {"post": post})
+        controls = _controls(request, post.topic, may_reply=False)
+        return render(request, "forum/_reactions.html", {"post": post, "controls": controls})
     return _back(request, post)
 
 
