@@ -7,20 +7,24 @@ through the template engine that cost 0.45 ms a row, most of a list page's rende
 (docs/performance.md); built here it costs about half. forum/_topic_rows.html calls it.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from townsquare.core.templatetags.townsquare import avatar
 from townsquare.forum.links import url_for
-from townsquare.forum.models import CategoryKind, Post, Topic
+from townsquare.forum.models import CategoryKind, Post, PostKind, ReactionKind, Topic
+from townsquare.forum.models.posts import REACTION_EMOJI
 
 
 def author_link(person, host_name: str = "") -> str:
@@ -125,7 +129,9 @@ def topic_row(
 class PostControls:
     """What a topic page lets its reader do, the same for every post on it."""
 
+    request: HttpRequest
     topic: Topic
+    viewer_id: int | None
     signed_in: bool
     may_reply: bool
     may_accept: bool
@@ -136,7 +142,9 @@ class PostControls:
     @classmethod
     def for_page(cls, request: HttpRequest, topic: Topic, **rights: bool) -> "PostControls":
         return cls(
+            request=request,
             topic=topic,
+            viewer_id=request.user.pk,
             signed_in=request.user.is_authenticated,
             csrf_input=format_html(
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
@@ -146,45 +154,61 @@ class PostControls:
         )
 
 
-def _reaction(post: Post, kind: str, label: str, emoji: str, count: int, button: bool) -> str:
-    count_text = f" {count}" if count else ""
-    if not button:
-        return format_html(
-            '<span class="reaction" title="{}"><span aria-hidden="true">{}</span>'
-            '<span class="visually-hidden">{}</span>{}</span>',
-            label, emoji, label, count_text,
-        )  # fmt: skip
-    mine = kind in post.my_reactions
-    return format_html(
-        '<button type="submit" name="kind" value="{}" class="reaction{}" aria-pressed="{}" '
-        'title="{}"><span aria-hidden="true">{}</span><span class="visually-hidden">{}</span>'
-        "{}</button>",
-        kind, " mine" if mine else "", "true" if mine else "false", label, emoji, label,
-        count_text,
-    )  # fmt: skip
+@functools.lru_cache(maxsize=8)
+def _reaction_kinds(language: str) -> tuple[tuple[str, str, str], ...]:
+    """(kind, label escaped, emoji) in the reader's language: the same for every post."""
+    return tuple(
+        (kind, escape(str(label)), REACTION_EMOJI[kind]) for kind, label in ReactionKind.choices
+    )
+
+
+def _reaction(kind: str, label: str, emoji: str, count: int, mine: bool | None) -> str:
+    """One reaction; a button when ``mine`` is not None (the reader may react)."""
+    inner = (
+        f'<span aria-hidden="true">{emoji}</span><span class="visually-hidden">{label}</span>'
+        + (f" {count}" if count else "")
+    )
+    if mine is None:
+        return f'<span class="reaction" title="{label}">{inner}</span>'
+    return (
+        f'<button type="submit" name="kind" value="{kind}" class="reaction'
+        f'{" mine" if mine else ""}" aria-pressed="{"true" if mine else "false"}" '
+        f'title="{label}">{inner}</button>'
+    )
 
 
 def reaction_bar(post: Post, controls: PostControls) -> SafeString:
-    """The reactions a post has; a form to add or take back one's own where allowed."""
-    used = [r for r in post.reaction_bar if r[3]]
+    """The reactions a post has; a form to add or take back one's own where allowed.
+    Built from constants and integers only (labels escaped once), so plain strings are
+    safe here."""
+    kinds = _reaction_kinds(get_language())
+    counts = post.reaction_counts
     if not post.may_react:
-        if not used:
-            return mark_safe("")
-        shown = "".join(_reaction(post, *r, button=False) for r in used)
-        return format_html('<div class="reactions">{}</div>', mark_safe(shown))  # noqa: S308
-    unused = [r for r in post.reaction_bar if not r[3]]
-    add = _("Add a reaction")
+        shown = "".join(
+            _reaction(kind, label, emoji, counts[kind], None)
+            for kind, label, emoji in kinds
+            if counts.get(kind)
+        )
+        return mark_safe(f'<div class="reactions">{shown}</div>' if shown else "")  # noqa: S308
+    mine = post.my_reactions
+    used = "".join(
+        _reaction(kind, label, emoji, counts[kind], kind in mine)
+        for kind, label, emoji in kinds
+        if counts.get(kind)
+    )
+    unused = "".join(
+        _reaction(kind, label, emoji, 0, False)
+        for kind, label, emoji in kinds
+        if not counts.get(kind)
+    )
+    add = escape(_("Add a reaction"))
     url = url_for("forum:react", post.pk)
-    return format_html(
-        '<form method="post" action="{}" class="reactions" id="reactions-{}" hx-post="{}" '
-        'hx-target="this" hx-swap="outerHTML">{}{}<details class="add-reaction">'
-        '<summary title="{}"><span aria-hidden="true">☺+</span>'
-        '<span class="visually-hidden">{}</span></summary>{}</details></form>',
-        url, post.pk, url, controls.csrf_input,
-        mark_safe("".join(_reaction(post, *r, button=True) for r in used)),  # noqa: S308
-        add, add,
-        mark_safe("".join(_reaction(post, *r, button=True) for r in unused)),  # noqa: S308
-    )  # fmt: skip
+    return mark_safe(  # noqa: S308
+        f'<form method="post" action="{url}" class="reactions" id="reactions-{post.pk}" '
+        f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">{controls.csrf_input}{used}'
+        f'<details class="add-reaction"><summary title="{add}"><span aria-hidden="true">☺+'
+        f'</span><span class="visually-hidden">{add}</span></summary>{unused}</details></form>'
+    )
 
 
 def _action(url: str, label: str, css: str = "link", title: str = "") -> str:
@@ -236,3 +260,107 @@ def post_actions(post: Post, controls: PostControls) -> SafeString:
         controls.csrf_input,
         mark_safe("\n".join(parts)),  # noqa: S308  (each part built by format_html)
     )
+
+
+def _header(post: Post, controls: PostControls) -> SafeString:
+    topic, parts = controls.topic, []
+    if post.number == 1 and topic.host_name:
+        parts.append(author_link(None, topic.host_name))
+    else:
+        person = post.visible_author
+        if person is not None:
+            parts.append(avatar(person))
+        parts.append(author_link(person))
+    if post.is_anonymous and post.author_id == controls.viewer_id:
+        parts.append(format_html('<span class="meta">({})</span>', _("you")))
+    reply_to = post.reply_to
+    if reply_to is not None and reply_to.topic_id == post.topic_id and not reply_to.is_deleted:
+        parts.append(
+            format_html(
+                '<a class="meta" href="#post-{}">↩ {}</a>',
+                reply_to.number,
+                author_link(reply_to.visible_author),
+            )
+        )
+    created = timezone.localtime(post.created_at)
+    parts.append(
+        format_html(
+            '<a class="meta permalink" href="{}"><time datetime="{}" title="{}">{}</time></a>',
+            url_for("forum:post_link", post.topic_id, post.number),
+            created.isoformat(),
+            date_format(created, "DATETIME_FORMAT"),
+            naturaltime(post.created_at),
+        )
+    )
+    if post.edit_count:
+        edited = (
+            format_html('<a href="{}">{}</a>', url_for("forum:revisions", post.pk), _("edited"))
+            if post.may_see_revisions
+            else _("edited")
+        )
+        parts.append(format_html('<span class="meta">· {}</span>', edited))
+    if topic.accepted_post_id == post.pk:
+        parts.append(format_html('<span class="badge solved">✓ {}</span>', _("Accepted answer")))
+    return format_html_join("\n", "{}", ((part,) for part in parts))
+
+
+def _action_line(post: Post) -> SafeString:
+    count = post.action.get("count", 0)
+    if post.action.get("code") == "split_to":
+        what = ngettext(
+            "moved %(n)d reply to a new topic", "moved %(n)d replies to a new topic", count
+        )
+    else:
+        what = ngettext(
+            "merged %(n)d post from another topic", "merged %(n)d posts from another topic", count
+        )
+    target = post.action_topic
+    link = (
+        format_html(': <a href="{}">{}</a>', target.get_absolute_url(), target.title)
+        if target is not None
+        else ""
+    )
+    return format_html(
+        '<p class="meta">{} {}{} · <time datetime="{}">{}</time></p>',
+        author_link(post.author),
+        what % {"n": count},
+        link,
+        post.created_at.isoformat(),
+        naturaltime(post.created_at),
+    )
+
+
+def post_article(post: Post, controls: PostControls) -> SafeString:
+    """A post on its topic's page, with what the reader may do with it."""
+    topic = controls.topic
+    classes = "post"
+    if post.is_deleted:
+        classes += " deleted"
+    if topic.accepted_post_id == post.pk:
+        classes += " accepted"
+    if post.kind == PostKind.ACTION:
+        return format_html(
+            '<article class="{} action" id="post-{}">{}</article>\n',
+            classes, post.number, _action_line(post),
+        )  # fmt: skip
+    if not post.shows_content:
+        body = format_html('<p class="meta">{}</p>', _("This post was deleted."))
+    else:
+        polls = "".join(
+            render_to_string("forum/_poll.html", {"poll": poll, "post": post}, controls.request)
+            for poll in post.poll_list
+        )
+        body = format_html(
+            '{}<div class="prose">{}</div>{}{}{}',
+            format_html('<p class="meta">{}</p>', _("Deleted — only moderators see this."))
+            if post.is_deleted
+            else "",
+            mark_safe(post.body_html),  # noqa: S308  (sanitised when cooked, forum.cooking)
+            mark_safe(polls),  # noqa: S308  (a rendered template)
+            reaction_bar(post, controls),
+            post_actions(post, controls),
+        )
+    return format_html(
+        '<article class="{}" id="post-{}"><header class="post-header">{}</header>{}</article>\n',
+        classes, post.number, _header(post, controls), body,
+    )  # fmt: skip

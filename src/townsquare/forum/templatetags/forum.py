@@ -51,5 +51,5 @@ def reaction_bar(post, controls) -> str:
 
 
 @register.simple_tag
-def post_actions(post, controls) -> str:
-    return html.post_actions(post, controls)
+def post_article(post, controls) -> str:
+    return html.post_article(post, controls)

@@ -21,10 +21,8 @@ from townsquare.forum.models import (
     NotificationLevel,
     Post,
     PostKind,
-    ReactionKind,
     Topic,
 )
-from townsquare.forum.models.posts import REACTION_EMOJI
 from townsquare.forum.rendering import render_post
 from townsquare.forum.tracking import count_topic_view
 from townsquare.forum.views.common import error_text, poll_or_404, post_or_404, topic_or_404
@@ -56,10 +54,6 @@ def _decorate(request: HttpRequest, topic: Topic, posts: list[Post]) -> None:
         post.may_recover = permissions.may_recover_post(user, community, post)
         post.may_react = permissions.may_react(user, community, post)
         post.may_see_revisions = post.edit_count and permissions.may_see_revisions(user, post)
-        post.reaction_bar = [
-            (kind, label, REACTION_EMOJI[kind], post.reaction_counts.get(kind, 0))
-            for kind, label in ReactionKind.choices
-        ]
         if post.kind == PostKind.ACTION:
             post.action_topic = targets.get(post.action.get("topic"))
         for poll in post.poll_list:
