@@ -98,3 +98,21 @@ def test_more_topics_load_in_place(page: Page, live_server, guidelines, settings
     expect(rows).to_have_count(12)
     expect(page.get_by_role("link", name="More topics")).to_have_count(0)
     assert page.url.endswith("/latest/")  # loaded in place, no navigation
+
+
+def test_new_and_unread_badges_arrive_after_the_page(page: Page, live_server, guidelines):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from townsquare.accounts.models import User
+
+    reader = make_member("reader", guidelines)
+    author = make_member("author", guidelines)
+    general = actions.create_category(None, name="General")
+    User.objects.filter(pk=reader.pk).update(previous_visit_at=timezone.now() - timedelta(days=1))
+    for n in range(3):
+        actions.create_topic(author, general, title=f"Fresh topic {n}", body="Hello")
+    sign_in(page, live_server, reader.email)
+    page.goto(live_server.url + "/latest/")
+    expect(page.locator("#count-new")).to_have_text(" (3)")

@@ -31,6 +31,9 @@ def test_new_then_unread_then_read(member, bob, general):
     assert listing.topics[0].unread_count == 1
     page = client_for(bob).get("/unread/").content.decode()
     assert f"/p/{topic.pk}/2/" in page  # jump to the first unread post
+    badges = client_for(bob).get("/reader-counts/", HTTP_HX_REQUEST="true").content.decode()
+    assert '<span id="count-unread" hx-swap-oob="true"> (1)</span>' in badges
+    assert '<span id="count-new" hx-swap-oob="true"></span>' in badges
     client_for(bob).get(topic.get_absolute_url())
     assert queries.reader_counts(bob, community) == {"new": 0, "unread": 0}
 

@@ -381,19 +381,23 @@ def with_post_relations(posts: QuerySet[Post], user: AnyUser) -> QuerySet[Post]:
 def annotate_posts(posts: list[Post], user: AnyUser) -> None:
     """Attach polls (with the member's ballot), the member's reactions and bookmarks."""
     ids = [post.pk for post in posts]
+    # Polls are written in the text ([poll]…[/poll]), reactions are counted on the post: a
+    # page whose posts have none asks nothing about them.
+    poll_ids = [post.pk for post in posts if "[poll" in post.body]
     polls = list(
-        Poll.objects.filter(post_id__in=ids).prefetch_related("options").order_by("pk")
-        if ids
+        Poll.objects.filter(post_id__in=poll_ids).prefetch_related("options").order_by("pk")
+        if poll_ids
         else []
     )
+    reacted_ids = [post.pk for post in posts if post.reaction_counts]
     mine_reactions: dict[int, set[str]] = {}
     bookmarked: set[int] = set()
     ballots: dict[int, set[int]] = {}
     if user.is_authenticated and ids:
-        for post_id, kind in Reaction.objects.filter(user=user, post_id__in=ids).values_list(
-            "post_id", "kind"
-        ):
-            mine_reactions.setdefault(post_id, set()).add(kind)
+        if reacted_ids:
+            mine = Reaction.objects.filter(user=user, post_id__in=reacted_ids)
+            for post_id, kind in mine.values_list("post_id", "kind"):
+                mine_reactions.setdefault(post_id, set()).add(kind)
         bookmarked = set(
             Bookmark.objects.filter(user=user, post_id__in=ids).values_list("post_id", flat=True)
         )

@@ -21,6 +21,7 @@ urlpatterns = [
     path("tags/<str:name>/", lists.tag_topics, name="tag"),
     path("tags/<str:name>/level/", lists.tag_level, name="tag_level"),
     path("bookmarks/", lists.bookmark_list, name="bookmarks"),
+    path("reader-counts/", lists.reader_counts, name="reader_counts"),
     # Feeds
     path("latest.rss", feeds.latest_rss, name="latest_feed_rss"),
     path("latest.atom", feeds.latest_atom, name="latest_feed_atom"),

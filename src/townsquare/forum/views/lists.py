@@ -61,7 +61,6 @@ def _render_list(
         "periods": PERIODS,
         "category": category,
         "tag": tag,
-        "counts": queries.reader_counts(request.user, community),
         "levels": NotificationLevel.choices,
     }
     if request.htmx and cursor:
@@ -122,6 +121,14 @@ def tag_topics(request: HttpRequest, name: str) -> HttpResponse:
         tag=tag,
         extra={"level": level, "feed_url": reverse("forum:tag_feed_rss", args=[tag.name])},
     )
+
+
+@login_required
+def reader_counts(request: HttpRequest) -> HttpResponse:
+    """The New and Unread badges of the list tabs, fetched after the page has shown (the
+    counts cost more than the list itself for members who have read a lot)."""
+    counts = queries.reader_counts(request.user, community_for(request))
+    return render(request, "forum/_reader_counts.html", {"counts": counts})
 
 
 @login_required
