@@ -374,8 +374,21 @@ def topic_posts(topic: Topic, user: AnyUser, page: int | str = 1) -> PostPage:
     return PostPage(posts=posts, number=number, count=pages, total_posts=total)
 
 
+# What a post on a topic page shows of the people around it; the rest stays unloaded.
+_POST_RELATED = (
+    "author__handle", "author__display_name", "author__profile__avatar",
+    "reply_to__number", "reply_to__topic_id", "reply_to__deleted_at",
+    "reply_to__is_anonymous", "reply_to__author__handle", "reply_to__author__display_name",
+)  # fmt: skip
+_POST_FIELDS = tuple(
+    field.name for field in Post._meta.concrete_fields if field.name != "client_token"
+)
+
+
 def with_post_relations(posts: QuerySet[Post], user: AnyUser) -> QuerySet[Post]:
-    return posts.select_related("author", "author__profile", "reply_to", "reply_to__author")
+    return posts.select_related(
+        "author", "author__profile", "reply_to", "reply_to__author"
+    ).only(*_POST_FIELDS, *_POST_RELATED)
 
 
 def annotate_posts(posts: list[Post], user: AnyUser) -> None:
