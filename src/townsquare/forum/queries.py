@@ -386,9 +386,9 @@ _POST_FIELDS = tuple(
 
 
 def with_post_relations(posts: QuerySet[Post], user: AnyUser) -> QuerySet[Post]:
-    return posts.select_related(
-        "author", "author__profile", "reply_to", "reply_to__author"
-    ).only(*_POST_FIELDS, *_POST_RELATED)
+    return posts.select_related("author", "author__profile", "reply_to", "reply_to__author").only(
+        *_POST_FIELDS, *_POST_RELATED
+    )
 
 
 def annotate_posts(posts: list[Post], user: AnyUser) -> None:

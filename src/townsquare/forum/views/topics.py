@@ -113,16 +113,8 @@ def topic_detail(request: HttpRequest, slug: str, topic_id: int) -> HttpResponse
         "may_reply": may_reply,
         "may_moderate": permissions.may_moderate(user),
         "controls": _controls(request, topic, may_reply),
-        "reply_form": ReplyForm(
-            allow_anonymous=permissions.may_post_anonymously(user, topic.category)
-        )
-        if may_reply
-        else None,
         "closed_notice": topic.is_closed and not may_reply and user.is_authenticated,
         "reader_state": reader_state,
-        "level_form": LevelForm(
-            initial={"level": reader_state.notification_level if reader_state else 1}
-        ),
         "levels": [c for c in NotificationLevel.choices if c[0] != 4],
         "feed_url": reverse("forum:category_feed_rss", args=[topic.category.slug]),
     }
@@ -235,7 +227,10 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
             _show_errors_keeping_attachments(form, error, body)
         else:
             return redirect(_post_url(post))
-    return render(request, "forum/composer.html", {"form": form, "mode": "reply", "topic": topic})
+    context = {"form": form, "mode": "reply", "topic": topic}
+    if request.htmx and request.method == "GET":  # the topic page fetching its composer
+        return render(request, "forum/_composer_reply.html", context)
+    return render(request, "forum/composer.html", context)
 
 
 def _quote(post: Post) -> str:
