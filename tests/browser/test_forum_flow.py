@@ -23,6 +23,9 @@ QUESTION = """How do I export a **quarterly** report as CSV?
 
 
 def sign_in(page: Page, live_server, email: str) -> None:
+    # Let the last page's htmx requests (the lazily loaded composer) finish first: a late
+    # answer would set the previous member's CSRF cookie again after the sign-in page's.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     page.goto(live_server.url + "/accounts/login/")
     page.fill("input[name=login]", email)
