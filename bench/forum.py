@@ -163,6 +163,17 @@ def build_items(fx: dict, with_search: bool) -> list[Item]:
             items.append(
                 Item(f"{user} {name}", "page", user, _getter(path), PAGE_TARGET, path=path)
             )
+    # What a member's browser asks for right after a list (the New and Unread badges) and
+    # after a topic page (the reply composer), through htmx.
+    for name, path in [
+        ("new and unread badges (htmx, after a list)", "/reader-counts/"),
+        ("reply composer (htmx, after a topic page)", f"/t/{typical.pk}/reply/"),
+    ]:
+        items.append(
+            Item(
+                f"member {name}", "page", "member", _getter(path, htmx=True), PAGE_TARGET, path=path
+            )
+        )
     if with_search:
         from townsquare.search.queries import search
 
@@ -245,9 +256,11 @@ def build_items(fx: dict, with_search: bool) -> list[Item]:
 REFERER = "http://testserver/latest/"
 
 
-def _getter(path: str):
+def _getter(path: str, htmx: bool = False):
+    headers = {"HTTP_REFERER": REFERER} | ({"HTTP_HX_REQUEST": "true"} if htmx else {})
+
     def get(client):
-        return client.get(path, HTTP_REFERER=REFERER)
+        return client.get(path, **headers)
 
     return get
 
