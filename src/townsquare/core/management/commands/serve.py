@@ -1,10 +1,12 @@
 import os
+import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
 from townsquare.core import scheduler
+from townsquare.search.analysis import load_dictionaries
 from townsquare.wsgi import application
 
 
@@ -19,6 +21,13 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         return application
+
+
+def _worker_started(worker) -> None:
+    # Without a broker there is no celery beat: each worker ticks the schedule.
+    scheduler.start()
+    # In the background, so the worker answers at once; the first search would wait for them.
+    threading.Thread(target=load_dictionaries, name="search-dictionaries", daemon=True).start()
 
 
 class Command(BaseCommand):
@@ -47,7 +56,6 @@ class Command(BaseCommand):
                 "accesslog": "-",
                 "timeout": 60,
                 "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-                # Without a broker there is no celery beat: each worker ticks the schedule.
-                "post_worker_init": lambda worker: scheduler.start(),
+                "post_worker_init": _worker_started,
             }
         ).run()
