@@ -329,6 +329,8 @@ class Loader:
         from django.apps import apps
         from django.core.management.color import no_style
 
+        from townsquare.core.maintenance import analyze_database
+
         checks = {}
         with self.connection.cursor() as cursor:
             for statement in self.deferred:
@@ -340,7 +342,7 @@ class Loader:
                     sys.exit(f"Foreign key problems: {problems[:10]}")
                 checks["foreign_key_check"] = "ok"
                 if sqlite_analyze:
-                    cursor.execute("ANALYZE")
+                    analyze_database()
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA foreign_keys=ON")
             else:

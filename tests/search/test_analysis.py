@@ -1,7 +1,8 @@
+import jieba
 from hypothesis import given
 from hypothesis import strategies as st
 
-from townsquare.search.analysis import query_terms, terms
+from townsquare.search.analysis import load_dictionaries, query_terms, terms
 
 
 def finds(query: str, document: str) -> bool:
@@ -18,6 +19,12 @@ def test_polish_inflections_meet_at_the_dictionary_form():
     assert finds("społeczności", "Nasza społeczność rośnie")
     assert finds("społeczność", "Zarządzanie społecznościami jest trudne")
     assert finds("zarządzanie", "narzędzia do zarządzania")
+
+
+def test_web_workers_can_load_the_dictionaries_before_the_first_search():
+    load_dictionaries()
+    assert jieba.dt.initialized
+    assert finds("społeczności", "Nasza społeczność rośnie")
 
 
 def test_english_plurals_and_forms():
