@@ -75,11 +75,12 @@ class Forum:
         anonymous: bool = False,
         days_ago: float = 0,
         index: bool = True,
+        post_id: int | None = None,
     ) -> Post:
         number = topic.highest_post_number + 1
         post = Post.objects.create(
-            topic=topic, number=number, author=author, is_anonymous=anonymous, body=text,
-            body_html=f"<p>{text}</p>", text=text,
+            id=post_id, topic=topic, number=number, author=author, is_anonymous=anonymous,
+            body=text, body_html=f"<p>{text}</p>", text=text,
             created_at=timezone.now() - timedelta(days=days_ago),
         )  # fmt: skip
         Topic.objects.filter(pk=topic.pk).update(highest_post_number=number)

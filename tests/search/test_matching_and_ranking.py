@@ -166,3 +166,17 @@ def test_phrases_are_found_up_to_the_oldest_candidate(forum, general, visitor, m
     assert [hit.post.pk for hit in results.hits] == [posts[3].pk, posts[2].pk, posts[4].pk]
     assert [hit.is_phrase for hit in results.hits] == [True, True, False]
     assert (results.total, results.total_is_capped) == (3, True)
+
+
+def test_matches_old_and_new_come_newest_first(forum, general, visitor):
+    """PostgreSQL reads the newest ids of the index first and the older ones only when
+    needed (backends.PostgresBackend.RECENT_BOUNDARY: at a newest id of 1,000,000, the
+    newest 70,710 ids); both parts make one list, newest first."""
+    oldest = forum.topic(general, "Lighthouse", "keeping the lighthouse", days_ago=3)
+    topic = oldest.topic
+    older = forum.reply(topic, "a lighthouse keeper", days_ago=2, post_id=900_000)
+    newest = forum.reply(topic, "the lighthouse again", days_ago=1, post_id=1_000_000)
+    forum.reply(topic, "nothing to see", post_id=990_000)
+    expected = [newest.pk, older.pk, oldest.pk]
+    assert find(visitor, "lighthouse", order="latest") == expected
+    assert sorted(find(visitor, "lighthouse")) == sorted(expected)
