@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 
 from tests.forum.conftest import client_for, start_topic
 from townsquare.core.models import ActivityEvent
@@ -186,6 +187,23 @@ def test_the_web_composer_creates_a_topic_and_a_reply(member, bob, general):
     reply = client_for(bob).post(f"/t/{topic.pk}/reply/", {"body": "Tak, w ustawieniach."})
     assert reply.status_code == 302 and reply["Location"] == f"/p/{topic.pk}/2/"
     assert client_for(bob).get(reply["Location"])["Location"].endswith("#post-2")
+
+
+@pytest.mark.django_db
+def test_the_reply_composer_loads_after_the_topic_page(member, bob, general):
+    topic = start_topic(member, general)
+    client = client_for(bob)
+    reply_url = f"/t/{topic.pk}/reply/"
+    page = client.get(topic.get_absolute_url()).content.decode()
+    # The page asks for the composer with htmx and links to it for browsers without JS.
+    assert f'hx-get="{reply_url}"' in page and f'<a href="{reply_url}">' in page
+    fragment = client.get(reply_url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="body"' in fragment and "csrfmiddlewaretoken" in fragment
+    assert "<html" not in fragment
+    full = client.get(reply_url).content.decode()
+    assert "<html" in full and 'name="body"' in full
+    visitor_page = Client().get(topic.get_absolute_url()).content.decode()
+    assert 'id="composer"' not in visitor_page and "Sign in to reply" in visitor_page
 
 
 @pytest.mark.django_db
