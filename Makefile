@@ -35,6 +35,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/pageview_overhead.py
 	$(BIN)/python bench/cooking.py
+	$(BIN)/python bench/search_dictionaries.py
 
 # The forum at scale (docs/performance.md): build a community with bench/generate.py, then
 # measure its pages on SQLite and on PostgreSQL (BENCH_PG_URL=  to skip PostgreSQL).
@@ -55,11 +56,11 @@ BENCH_SQLITE_URL := sqlite:///$(BENCH_DATA_DIR)/forum$(BENCH_SUFFIX).sqlite3
 BENCH_RUN := BENCH_DATA_DIR=$(BENCH_DATA_DIR) PYTHONPATH=src $(BIN)/python
 
 bench-forum: install
-	$(BENCH_RUN) bench/generate.py $(BENCH_SIZE) --database-url $(BENCH_SQLITE_URL)
+	$(BENCH_RUN) bench/generate.py $(BENCH_SIZE) --with-search --database-url $(BENCH_SQLITE_URL)
 	$(BENCH_RUN) bench/forum.py --database-url $(BENCH_SQLITE_URL) \
 		--output bench/results/forum-sqlite$(BENCH_SUFFIX).json --command "make bench-forum$(if $(SIZE), SIZE=$(SIZE),)"
 	@if [ -n "$(BENCH_PG_URL)" ]; then \
-		$(BENCH_RUN) bench/generate.py $(BENCH_SIZE) --database-url $(BENCH_PG_URL) && \
+		$(BENCH_RUN) bench/generate.py $(BENCH_SIZE) --with-search --database-url $(BENCH_PG_URL) && \
 		$(BENCH_RUN) bench/forum.py --database-url $(BENCH_PG_URL) \
 			--output bench/results/forum-postgresql$(BENCH_SUFFIX).json \
 			--command "make bench-forum$(if $(SIZE), SIZE=$(SIZE),)"; \

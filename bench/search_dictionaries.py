@@ -6,7 +6,7 @@ Each variant runs in a fresh process: load the dictionaries, then lemmatise ever
 word of the demo forum (no cache in front). Results go to
 bench/results/search-dictionaries.json, with the low-memory variant as ratios of the default.
 
-    PYTHONPATH=src .venv/bin/python bench/search_dictionaries.py
+    .venv/bin/python bench/search_dictionaries.py
 """
 
 import json
