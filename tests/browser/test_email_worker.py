@@ -149,7 +149,7 @@ def redis_producer(redis_url) -> Iterator:
     """A producer on its own Redis connection, with the project's app queueing jobs.
 
     The app's own producer pool is left alone: in eager mode Celery already made one for
-    the default broker (amqp://localhost), and a job sent through it would go there.
+    the in-memory transport (townsquare.celery), and a job sent through it would stay there.
     """
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
