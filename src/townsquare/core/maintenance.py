@@ -25,9 +25,9 @@ def analyze_database(using: str = DEFAULT_DB_ALIAS) -> float | None:
         # 0.75 s a merge, every 15 new posts, at a million posts. Without statistics SQLite
         # assumes a large table and uses the key.
         cursor.execute(
-            "DELETE FROM sqlite_stat1 WHERE EXISTS (SELECT 1 FROM sqlite_schema AS fts"
+            "DELETE FROM sqlite_stat1 WHERE EXISTS (SELECT 1 FROM sqlite_master AS fts"
             " WHERE fts.type = 'table' AND fts.sql LIKE 'CREATE VIRTUAL TABLE % USING fts5%'"
             " AND substr(sqlite_stat1.tbl, 1, length(fts.name) + 1) = fts.name || '_')"
         )
-        cursor.execute("ANALYZE sqlite_schema")  # reload the statistics just changed
+        cursor.execute("ANALYZE sqlite_master")  # reload the statistics just changed
     return time.monotonic() - start

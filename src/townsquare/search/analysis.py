@@ -46,7 +46,7 @@ def lemma(word: str) -> str:
     for _ in range(4):
         # Some lemmas are proper names ("ig" -> "Iga"): fold case at every step.
         # low_memory reads simplemma's packed dictionaries in place: the same lemmas, with
-        # 60 MB instead of 370 MB per process for Polish (bench/search_dictionaries.py).
+        # 47 MB instead of 382 MB per process for Polish (bench/search_dictionaries.py).
         base = simplemma.lemmatize(word, lang=LEMMA_LANGUAGES, low_memory=True).casefold()
         if base == word:
             break

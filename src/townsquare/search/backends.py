@@ -298,6 +298,8 @@ class PostgresBackend(Backend):
         all_terms = " & ".join(pg_literal(term) for term in terms)
         phrase_query = " <-> ".join(pg_literal(term) for term in phrase) if phrase else None
         is_phrase = "v.vector @@ %s::tsquery" if phrase_query else "false"
+        # PostgreSQL's Append returns the parts of a UNION ALL one after the other, in order
+        # (Parallel Append could interleave them, but SETTINGS turns parallel workers off).
         part = (
             "(SELECT post_id FROM search_post_vector WHERE vector @@ %s::tsquery "
             "AND post_id {} %s ORDER BY post_id DESC)"
