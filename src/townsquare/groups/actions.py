@@ -8,11 +8,20 @@ from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
-from townsquare.groups.models import Group, GroupMembership, GroupRole
+from townsquare.groups.models import Group, GroupKind, GroupMembership, GroupRole, JoinPolicy
 
 
 @transaction.atomic
-def create_group(actor: User | None, *, name: str, slug: str = "", description: str = "") -> Group:
+def create_group(
+    actor: User | None,
+    *,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    kind: str = GroupKind.INTEREST,
+    policy: str = JoinPolicy.OPEN,
+    location: str = "",
+) -> Group:
     if actor is not None and not permissions.may_manage_groups(actor):
         raise PermissionDenied
     name = name.strip()
@@ -20,6 +29,10 @@ def create_group(actor: User | None, *, name: str, slug: str = "", description: 
         name=name,
         slug=slugify(slug or name, allow_unicode=True),
         description=description.strip(),
+        kind=kind,
+        policy=policy,
+        location=location.strip(),
+        created_by=actor,
     )
     if Group.objects.filter(slug=group.slug).exists():
         raise ValidationError({"slug": _("A group with this address already exists.")})

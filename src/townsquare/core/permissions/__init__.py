@@ -49,6 +49,7 @@ from townsquare.core.permissions.forum import (
     visible_posts,
     visible_topics,
 )
+from townsquare.core.permissions.groups import visible_groups
 
 __all__ = [
     "AnyUser",
@@ -88,6 +89,7 @@ __all__ = [
     "require",
     "visible_categories",
     "visible_category_ids",
+    "visible_groups",
     "visible_members",
     "visible_posts",
     "visible_topics",
