@@ -121,10 +121,49 @@ class Profile(models.Model):
         ExpertiseTag, blank=True, related_name="profiles", verbose_name=_("expertise")
     )
     avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
+    # The member's id in the company's CRM (members import, revenue analytics).
+    external_id = models.CharField(_("CRM id"), max_length=100, blank=True, db_index=True)
+    # Fields the community defines for itself (members import): {"name": "value"}.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # Who sees each profile field: {"company": "members", "location": "nobody", ...};
+    # a field not listed uses FieldAudience.default().
+    field_visibility = models.JSONField(_("who sees each field"), default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
+
+
+class FieldAudience(models.TextChoices):
+    """Who may see one field of a member's profile."""
+
+    EVERYONE = "everyone", _("Everyone who may see the directory")
+    MEMBERS = "members", _("Signed-in members")
+    NOBODY = "nobody", _("Only me (and the community's managers)")
+
+    @classmethod
+    def default(cls) -> str:
+        return cls.EVERYONE
+
+
+class Follow(models.Model):
+    """Following a member: hear about their new topics (delivery is the notifications
+    issue's)."""
+
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following")
+    followed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followed")), name="no_self_follow"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower} follows {self.followed}"
 
 
 class GuidelinesAcceptance(models.Model):
