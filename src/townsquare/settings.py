@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "townsquare.groups",
     "townsquare.forum",
     "townsquare.search",
+    "townsquare.mentoring",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -140,7 +140,8 @@ def set_language(member: User, language: str) -> None:
         activity.record(member, "member.language_changed", member, language=language)
 
 
-def _expertise_tags(names: Iterable[str]) -> list[ExpertiseTag]:
+def expertise_tags(names: Iterable[str]) -> list[ExpertiseTag]:
+    """The tags of these names (trimmed, lower case), made when new; at most ten."""
     cleaned = list(dict.fromkeys(n.strip().lower()[:40] for n in names if n.strip()))
     if len(cleaned) > MAX_EXPERTISE:
         raise ValidationError(
@@ -171,7 +172,7 @@ def update_profile(
     profile.bio, profile.company = bio.strip(), company.strip()
     profile.job_title, profile.location = job_title.strip(), location.strip()
     profile.full_clean(exclude=["avatar", "user"])
-    tags = _expertise_tags(expertise)
+    tags = expertise_tags(expertise)
     if avatar is False:
         profile.avatar.delete(save=False)
     elif avatar is not None:
