@@ -4,7 +4,7 @@ few requests waiting. Runs once (skipped when anyone has a mentoring profile).""
 from townsquare.accounts.models import User
 from townsquare.core.queries import get_community
 from townsquare.mentoring import actions, queries
-from townsquare.mentoring.models import MentoringProfile
+from townsquare.mentoring.models import MentoringProfile, MentorRequest, RequestStatus
 
 MENTORS, MENTEES, PAIRS, WAITING = 8, 6, 3, 2
 NOTES = [
@@ -50,4 +50,10 @@ def load() -> dict[str, int] | None:
         request = actions.request_mentor(mentee, mentor, NOTES[number % len(NOTES)])
         if number < PAIRS:
             actions.accept_request(mentor, request)
-    return {"mentors": MENTORS, "mentees": MENTEES, "pairs": PAIRS, "waiting": WAITING}
+    statuses = MentorRequest.objects.values_list("status", flat=True)
+    return {
+        "mentors": MENTORS,
+        "mentees": MENTEES,
+        "pairs": sum(status == RequestStatus.ACCEPTED for status in statuses),
+        "waiting": sum(status == RequestStatus.PENDING for status in statuses),
+    }
