@@ -107,6 +107,8 @@ def manage_settings(request: HttpRequest) -> HttpResponse:
             "tagline": community.tagline,
             "access_mode": community.access_mode,
             "public_areas": community.public_areas,
+            "newcomers_group": community.newcomers_group_id,
+            "newcomers_days": community.newcomers_days,
         },
         prefix="settings",
     )
