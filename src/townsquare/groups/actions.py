@@ -96,9 +96,12 @@ def _free_category_slug(slug: str) -> str:
     return candidate
 
 
-def _membership_changed() -> None:
-    # Category access follows group membership: every user's forum view is recomputed.
+def _membership_changed(group: Group | None = None) -> None:
+    # Category access follows group membership: every user's forum view is recomputed,
+    # and the role the policy remembered on this group object is forgotten.
     permissions.forget_forum_access()
+    if group is not None:
+        group.__dict__.pop("viewer_role_for", None)
 
 
 @transaction.atomic
@@ -205,7 +208,7 @@ def _add(
         group=group, user=member, defaults={"role": role}
     )
     if created:
-        _membership_changed()
+        _membership_changed(group)
         activity.record(actor, verb, group, member=member.pk, **data)
     return membership
 
@@ -300,7 +303,7 @@ def leave_group(actor: User, group: Group) -> None:
         raise ValidationError(_("You are not in this group."))
     _keep_an_owner(group, membership)
     membership.delete()
-    _membership_changed()
+    _membership_changed(group)
     activity.record(actor, "group.left", group)
 
 
@@ -319,7 +322,7 @@ def remove_member(actor: User | None, group: Group, member: User) -> None:
         return
     _keep_an_owner(group, membership)
     membership.delete()
-    _membership_changed()
+    _membership_changed(group)
     activity.record(actor, "group.member_removed", group, member=member.pk)
 
 
@@ -341,6 +344,7 @@ def set_role(actor: User | None, group: Group, member: User, role: str) -> Group
         _keep_an_owner(group, membership)
     previous, membership.role = membership.role, role
     membership.save(update_fields=["role"])
+    _membership_changed(group)
     activity.record(actor, "group.role_changed", group, member=member.pk, role=role, was=previous)
     return membership
 
