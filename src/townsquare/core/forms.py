@@ -39,6 +39,7 @@ class CommunitySettingsForm(forms.Form):
     )
     newcomers_days = forms.IntegerField(
         label=_("Days in the newcomers group"),
+        required=False,
         min_value=1,
         max_value=365,
         help_text=_("After this many days newcomers leave the group by themselves."),
