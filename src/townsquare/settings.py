@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "analyze-database": {"task": "townsquare.core.tasks.analyze_database", "schedule": 86400.0},
+    "retire-newcomers": {"task": "townsquare.groups.tasks.retire_newcomers", "schedule": 86400.0},
 }
 
 # --- Email --------------------------------------------------------------------------------

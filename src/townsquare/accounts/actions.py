@@ -90,10 +90,15 @@ def register_member(
 def accept_guidelines(user: User, version: GuidelinesVersion) -> None:
     if user.guidelines_version == version.version:
         return
+    becomes_member = user.guidelines_version is None
     GuidelinesAcceptance.objects.get_or_create(user=user, version=version.version)
     user.guidelines_version = version.version
     user.save(update_fields=["guidelines_version"])
     activity.record(user, "guidelines.accepted", version, version=version.version)
+    if becomes_member:
+        from townsquare.groups.actions import welcome_member  # groups builds on accounts
+
+        welcome_member(user)
 
 
 @transaction.atomic

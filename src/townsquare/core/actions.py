@@ -16,7 +16,9 @@ from townsquare.core.images import clean_image
 from townsquare.core.models import AccessMode, Community, GuidelinesVersion
 from townsquare.core.queries import get_community
 
-SETTINGS_FIELDS = {"name", "tagline", "access_mode", "public_areas"}
+SETTINGS_FIELDS = {
+    "name", "tagline", "access_mode", "public_areas", "newcomers_group", "newcomers_days",
+}  # fmt: skip
 MISSION_FIELDS = {"mission", "goals"}
 
 
@@ -47,6 +49,10 @@ def update_community(
         changes["name"] = changes["name"].strip()
         if not changes["name"]:
             raise ValidationError({"name": _("The community needs a name.")})
+    if "newcomers_days" in changes and not 1 <= int(changes["newcomers_days"]) <= 365:
+        raise ValidationError(
+            {"newcomers_days": _("Choose between 1 and 365 days in the newcomers group.")}
+        )
     changed = sorted(k for k, v in changes.items() if getattr(community, k) != v)
     for field, value in changes.items():
         setattr(community, field, value)

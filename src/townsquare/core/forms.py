@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from townsquare.accounts.models import Role
 from townsquare.core.areas import AREAS
 from townsquare.core.models import AccessMode
+from townsquare.groups.models import Group
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -29,6 +30,19 @@ class CommunitySettingsForm(forms.Form):
         choices=list(AREAS.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    newcomers_group = forms.ModelChoiceField(
+        label=_("Newcomers group"),
+        queryset=Group.objects.order_by("name"),
+        required=False,
+        help_text=_("New members join this group when they become members."),
+    )
+    newcomers_days = forms.IntegerField(
+        label=_("Days in the newcomers group"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_("After this many days newcomers leave the group by themselves."),
     )
 
 

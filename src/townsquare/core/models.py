@@ -29,6 +29,17 @@ class Community(models.Model):
         _("access mode"), max_length=10, choices=AccessMode.choices, default=AccessMode.PUBLIC
     )
     public_areas = models.JSONField(_("public areas"), default=list, blank=True)
+    # New members join this group when they become members and leave it after
+    # newcomers_days (groups.tasks.retire_newcomers), or earlier if they choose.
+    newcomers_group = models.ForeignKey(
+        "groups.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("newcomers group"),
+    )
+    newcomers_days = models.PositiveSmallIntegerField(_("days in the newcomers group"), default=30)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

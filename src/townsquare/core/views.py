@@ -107,6 +107,8 @@ def manage_settings(request: HttpRequest) -> HttpResponse:
             "tagline": community.tagline,
             "access_mode": community.access_mode,
             "public_areas": community.public_areas,
+            "newcomers_group": community.newcomers_group_id,
+            "newcomers_days": community.newcomers_days,
         },
         prefix="settings",
     )
@@ -118,6 +120,8 @@ def manage_settings(request: HttpRequest) -> HttpResponse:
     form = settings_form if "save_settings" in request.POST else mission_form
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        if data.get("newcomers_days", 0) is None:  # left empty: keep the current number
+            del data["newcomers_days"]
         logo = None
         if form is settings_form:
             logo = False if data.pop("remove_logo") else data.pop("logo")

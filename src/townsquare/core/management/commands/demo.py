@@ -10,6 +10,7 @@ from townsquare.core import actions
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
 from townsquare.forum import demo as forum_demo
+from townsquare.groups import demo as groups_demo
 from townsquare.mentoring import demo as mentoring_demo
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "people.json"
@@ -73,6 +74,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Forum: {categories} categories, {topics} topics, {replies} replies, "
                 "{scheduled} scheduled prompts.".format(**forum)
+            )
+        # After the forum: a group's own category would make the forum think it is loaded.
+        if groups := groups_demo.load():
+            self.stdout.write(
+                "Groups: {groups} groups, {memberships} memberships, {topics} topics.".format(
+                    **groups
+                )
             )
         if mentoring := mentoring_demo.load():
             self.stdout.write(
