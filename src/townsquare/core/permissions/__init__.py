@@ -50,9 +50,17 @@ from townsquare.core.permissions.forum import (
     visible_topics,
 )
 from townsquare.core.permissions.groups import visible_groups
+from townsquare.core.permissions.profiles import (
+    audiences_seen_by,
+    may_follow,
+    profile_field_filter,
+    profile_field_visible,
+    visible_profile_fields,
+)
 
 __all__ = [
     "AnyUser",
+    "audiences_seen_by",
     "forget_forum_access",
     "forum_access",
     "is_manager",
@@ -66,6 +74,7 @@ __all__ = [
     "may_edit_mission",
     "may_edit_post",
     "may_edit_profile",
+    "may_follow",
     "may_manage",
     "may_manage_categories",
     "may_manage_groups",
@@ -85,6 +94,8 @@ __all__ = [
     "may_view_topic",
     "may_view_upload",
     "may_vote",
+    "profile_field_filter",
+    "profile_field_visible",
     "reachable_topics",
     "require",
     "visible_categories",
@@ -92,5 +103,6 @@ __all__ = [
     "visible_groups",
     "visible_members",
     "visible_posts",
+    "visible_profile_fields",
     "visible_topics",
 ]
