@@ -39,8 +39,39 @@ DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", ROOT / "var" / "bench"))
 DEFAULT_URL = f"sqlite:///{DATA_DIR / 'directory.sqlite3'}"
 TARGET_P95_MS = 100.0
 
-FIRST = "Anna Jan Piotr Maria Li Wei Fang Chen John Emma Olivia Noah Liam Ava Mia Zofia".split()
-LAST = "Kowalski Nowak Wang Zhang Liu Smith Brown Garcia Müller Novak Chen Lopez Rossi".split()
+FIRST = [
+    "Anna",
+    "Jan",
+    "Piotr",
+    "Maria",
+    "Li",
+    "Wei",
+    "Fang",
+    "Chen",
+    "John",
+    "Emma",
+    "Olivia",
+    "Noah",
+    "Liam",
+    "Ava",
+    "Mia",
+    "Zofia",
+]
+LAST = [
+    "Kowalski",
+    "Nowak",
+    "Wang",
+    "Zhang",
+    "Liu",
+    "Smith",
+    "Brown",
+    "Garcia",
+    "Müller",
+    "Novak",
+    "Chen",
+    "Lopez",
+    "Rossi",
+]
 
 # name -> query string of /members/ (the same filters go to search_members)
 SEARCHES = {
@@ -182,7 +213,7 @@ def _visibility(rng: random.Random, audience) -> dict:
 
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def measure(rounds: int) -> dict:
