@@ -88,7 +88,7 @@ def test_validation_errors_name_the_field(client: Client, query, field):
 
 
 @pytest.mark.parametrize(
-    ("url", "max_queries"), [("/api/v1/users?limit=30", 6), ("/members/", 8), ("/", 8)]
+    ("url", "max_queries"), [("/api/v1/users?limit=30", 6), ("/members/", 9), ("/", 8)]
 )
 @pytest.mark.django_db
 def test_member_lists_have_a_fixed_number_of_queries(

@@ -1,7 +1,7 @@
 """Every change to members: registration, profile, preferences, guidelines, API tokens."""
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,8 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import (
+    PROFILE_FIELDS,
     ApiToken,
     ExpertiseTag,
+    FieldAudience,
+    Follow,
     GuidelinesAcceptance,
     Profile,
     Role,
@@ -169,11 +172,15 @@ def update_profile(
     location: str,
     expertise: Iterable[str],
     avatar: UploadedFile | bool | None = None,
+    field_visibility: Mapping[str, str] | None = None,
 ) -> Profile:
-    """Update a member's public profile. ``avatar=False`` removes the avatar."""
+    """Update a member's public profile. ``avatar=False`` removes the avatar;
+    ``field_visibility`` ({field: FieldAudience}) changes who sees which field."""
     if not permissions.may_edit_profile(actor, member):
         raise PermissionDenied
     profile = Profile.objects.select_for_update().get(user=member)
+    if field_visibility is not None:
+        profile.field_visibility = _clean_visibility(profile.field_visibility, field_visibility)
     profile.bio, profile.company = bio.strip(), company.strip()
     profile.job_title, profile.location = job_title.strip(), location.strip()
     profile.full_clean(exclude=["avatar", "user"])
@@ -191,6 +198,61 @@ def update_profile(
     profile.expertise.set(tags)
     activity.record(actor, "member.profile_updated", member)
     return profile
+
+
+def _clean_visibility(current: dict, changes: Mapping[str, str]) -> dict:
+    unknown = [field for field in changes if field not in PROFILE_FIELDS]
+    if unknown:
+        raise ValidationError(
+            {"field_visibility": _("Unknown profile field: %(field)s.") % {"field": unknown[0]}}
+        )
+    wrong = [value for value in changes.values() if value not in FieldAudience.values]
+    if wrong:
+        raise ValidationError(
+            {"field_visibility": _("Unknown audience: %(value)s.") % {"value": wrong[0]}}
+        )
+    return {**(current or {}), **changes}
+
+
+@transaction.atomic
+def set_field_visibility(actor: User, member: User, changes: Mapping[str, str]) -> Profile:
+    """Change who sees some of a member's profile fields, leaving the rest as they are."""
+    if not permissions.may_edit_profile(actor, member):
+        raise PermissionDenied
+    profile = Profile.objects.select_for_update().get(user=member)
+    profile.field_visibility = _clean_visibility(profile.field_visibility, changes)
+    profile.save(update_fields=["field_visibility", "updated_at"])
+    activity.record(actor, "member.visibility_changed", member, fields=dict(changes))
+    return profile
+
+
+@transaction.atomic
+def follow(actor: User, member: User) -> Follow:
+    """Follow a member: hear about their new topics. Following twice is following once."""
+    if actor.is_authenticated and actor.pk == member.pk:
+        raise ValidationError(_("You cannot follow yourself."))
+    if not permissions.may_follow(actor, member):
+        raise PermissionDenied
+    existing = Follow.objects.filter(follower=actor, followed=member).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            relation = Follow.objects.create(follower=actor, followed=member)
+    except IntegrityError:  # a concurrent request followed first
+        return Follow.objects.get(follower=actor, followed=member)
+    activity.record(actor, "member.followed", member)
+    return relation
+
+
+@transaction.atomic
+def unfollow(actor: User, member: User) -> None:
+    """Stop following a member; unfollowing someone not followed changes nothing."""
+    if not permissions.is_member(actor):
+        raise PermissionDenied
+    deleted, _rows = Follow.objects.filter(follower=actor, followed=member).delete()
+    if deleted:
+        activity.record(actor, "member.unfollowed", member)
 
 
 @transaction.atomic

@@ -1,29 +1,36 @@
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from townsquare.accounts import actions, queries
 from townsquare.accounts.models import User
-from townsquare.accounts.queries import directory
+from townsquare.accounts.queries import Activity, MemberFilters, directory, show_fields
 from townsquare.api.access import require_area
 from townsquare.api.auth import member_auth
-from townsquare.core.permissions import visible_members
+from townsquare.core.permissions import visible_groups, visible_members
 from townsquare.core.queries import community_for
 
 router = Router(tags=["members"])
 
 
 class MemberOut(Schema):
+    """A member as the caller may see them: a profile field the member hides from the
+    caller is left out of the object, not sent empty."""
+
     handle: str
     display_name: str
     role: str
     joined: datetime
-    bio: str
-    company: str
-    job_title: str
-    location: str
-    expertise: list[str]
+    bio: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    location: str | None = None
+    expertise: list[str] | None = None
     avatar_url: str | None
     profile_url: str
 
@@ -41,31 +48,83 @@ class MemberPage(Schema):
 
 
 class MemberFilter(Schema):
-    q: str = Field("", max_length=100, description="Search by handle, name, company, place.")
+    q: str = Field("", max_length=100, description="Search by handle or name.")
+    company: str = Field("", max_length=100, description="Company contains this.")
+    location: str = Field("", max_length=100, description="Location contains this.")
+    expertise: str = Field("", max_length=40, description="Has this area of expertise.")
+    group: str = Field("", max_length=80, description="Member of the group with this slug.")
+    joined_after: date | None = Field(None, description="Joined on or after (YYYY-MM-DD).")
+    joined_before: date | None = Field(None, description="Joined on or before (YYYY-MM-DD).")
+    activity: Literal["", "active", "posted"] = Field(
+        "", description="`active`: seen in the last 30 days; `posted`: has visible posts."
+    )
     limit: int = Field(50, ge=1, le=200)
     cursor: int | None = Field(None, ge=1, description="The id to continue after.")
 
 
+class FollowOut(Schema):
+    handle: str
+    following: bool
+    followers: int
+
+
 def member_out(request: HttpRequest, member: User) -> dict:
+    """The member as ``request.user`` may see them (``show_fields`` must have run)."""
     profile = member.profile
     return {
         "handle": member.handle,
         "display_name": member.display_name,
         "role": member.role,
         "joined": member.date_joined,
-        "bio": profile.bio,
-        "company": profile.company,
-        "job_title": profile.job_title,
-        "location": profile.location,
-        "expertise": [tag.name for tag in profile.expertise.all()],
+        **member.shown,
         "avatar_url": request.build_absolute_uri(profile.avatar.url) if profile.avatar else None,
         "profile_url": request.build_absolute_uri(f"/u/{member.handle}/"),
+    }
+
+
+def _filters(request: HttpRequest, params: MemberFilter) -> MemberFilters:
+    group = None
+    if params.group:
+        groups = visible_groups(request.user, community_for(request))
+        group = groups.filter(slug=params.group).first()
+        if group is None:
+            raise ValidationError(
+                {"group": _("There is no group “%(value)s”.") % {"value": params.group}}
+            )
+    if params.joined_after and params.joined_before and params.joined_after > params.joined_before:
+        raise ValidationError({"joined_before": _("This date is before the “joined after” date.")})
+    return MemberFilters(
+        q=params.q.strip(),
+        company=params.company.strip(),
+        location=params.location.strip(),
+        expertise=params.expertise.strip(),
+        group=group,
+        joined_after=params.joined_after,
+        joined_before=params.joined_before,
+        activity=params.activity or Activity.ANY,
+    )
+
+
+def _member_page(request: HttpRequest, params: MemberFilter) -> dict:
+    require_area(request, "members")
+    community = community_for(request)
+    members = queries.search_members(request.user, community, _filters(request, params))
+    members = members.order_by("-id")
+    if params.cursor:
+        members = members.filter(id__lt=params.cursor)
+    page = list(members[: params.limit + 1])
+    more = len(page) > params.limit
+    page = show_fields(request.user, page[: params.limit])
+    return {
+        "results": [member_out(request, m) for m in page],
+        "next_cursor": page[-1].id if more else None,
     }
 
 
 @router.get("/me", response=MeOut, auth=member_auth, summary="The signed-in member")
 def me(request: HttpRequest) -> dict:
     user = directory(User.objects.filter(pk=request.user.pk)).get()
+    show_fields(request.user, [user])
     return member_out(request, user) | {
         "email": user.email,
         "language": user.language,
@@ -74,24 +133,71 @@ def me(request: HttpRequest) -> dict:
     }
 
 
-@router.get("/users", response=MemberPage, summary="Members, newest first")
+@router.get(
+    "/members",
+    response=MemberPage,
+    exclude_unset=True,
+    summary="The member directory, newest first, with filters",
+)
+def list_members(request: HttpRequest, filters: Query[MemberFilter]) -> dict:
+    return _member_page(request, filters)
+
+
+@router.get(
+    "/users",
+    response=MemberPage,
+    exclude_unset=True,
+    summary="Members, newest first (the same list and filters as /members)",
+)
 def list_users(request: HttpRequest, filters: Query[MemberFilter]) -> dict:
-    require_area(request, "members")
-    members = visible_members(request.user, community_for(request))
-    members = directory(members, filters.q).order_by("-id")
-    if filters.cursor:
-        members = members.filter(id__lt=filters.cursor)
-    page = list(members[: filters.limit + 1])
-    more = len(page) > filters.limit
-    page = page[: filters.limit]
-    return {
-        "results": [member_out(request, m) for m in page],
-        "next_cursor": page[-1].id if more else None,
-    }
+    return _member_page(request, filters)
 
 
-@router.get("/users/{handle}", response=MemberOut, summary="One member's profile")
-def get_user(request: HttpRequest, handle: str) -> dict:
+def _visible_member(request: HttpRequest, handle: str) -> User:
     require_area(request, "members")
     members = directory(visible_members(request.user, community_for(request)))
-    return member_out(request, get_object_or_404(members, handle__iexact=handle))
+    return get_object_or_404(members, handle__iexact=handle)
+
+
+@router.get(
+    "/users/{handle}", response=MemberOut, exclude_unset=True, summary="One member's profile"
+)
+def get_user(request: HttpRequest, handle: str) -> dict:
+    member = show_fields(request.user, [_visible_member(request, handle)])[0]
+    return member_out(request, member)
+
+
+@router.get(
+    "/members/{handle}", response=MemberOut, exclude_unset=True, summary="One member's profile"
+)
+def get_member(request: HttpRequest, handle: str) -> dict:
+    return get_user(request, handle)
+
+
+def _follow_out(request: HttpRequest, member: User) -> dict:
+    followers, following = queries.follow_state(request.user, member)
+    return {"handle": member.handle, "following": following, "followers": followers}
+
+
+@router.post(
+    "/members/{handle}/follow",
+    response=FollowOut,
+    auth=member_auth,
+    summary="Follow a member (hear about their new topics); following twice changes nothing",
+)
+def follow_member(request: HttpRequest, handle: str) -> dict:
+    member = _visible_member(request, handle)
+    actions.follow(request.user, member)
+    return _follow_out(request, member)
+
+
+@router.delete(
+    "/members/{handle}/follow",
+    response=FollowOut,
+    auth=member_auth,
+    summary="Stop following a member",
+)
+def unfollow_member(request: HttpRequest, handle: str) -> dict:
+    member = _visible_member(request, handle)
+    actions.unfollow(request.user, member)
+    return _follow_out(request, member)

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts.actions import MAX_EXPERTISE, handle_taken
-from townsquare.accounts.models import TIMEZONE_CHOICES, User
+from townsquare.accounts.models import PROFILE_FIELDS, TIMEZONE_CHOICES, FieldAudience, User
+from townsquare.accounts.queries import Activity, MemberFilters
 from townsquare.accounts.validators import (
     DISPLAY_NAME_MAX,
     HANDLE_MAX,
@@ -75,11 +76,84 @@ class ProfileForm(forms.Form):
     avatar = forms.ImageField(label=_("Avatar"), required=False)
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {name: self.fields[name].label for name in PROFILE_FIELDS}
+        for name in PROFILE_FIELDS:
+            self.fields[visibility_field(name)] = forms.ChoiceField(
+                label=_("Who sees “%(field)s”") % {"field": labels[name]},
+                choices=FieldAudience.choices,
+                initial=FieldAudience.default(),
+                # Left out (an older form, an API client): the setting stays as it is.
+                required=False,
+            )
+
     def clean_expertise(self) -> list[str]:
         names = [n.strip() for n in self.cleaned_data["expertise"].split(",") if n.strip()]
         if len(names) > MAX_EXPERTISE:
             raise ValidationError(_("At most %(n)d areas of expertise.") % {"n": MAX_EXPERTISE})
         return names
+
+    def field_visibility(self) -> dict[str, str]:
+        chosen = {name: self.cleaned_data.get(visibility_field(name)) for name in PROFILE_FIELDS}
+        return {name: audience for name, audience in chosen.items() if audience}
+
+
+def visibility_field(name: str) -> str:
+    return f"{name}_visibility"
+
+
+ACTIVITY_CHOICES = [
+    (Activity.ANY, _("Anyone")),
+    (Activity.ACTIVE, _("Active in the last 30 days")),
+    (Activity.POSTED, _("Has posted")),
+]
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DirectoryForm(forms.Form):
+    """The directory's search and filters (GET). Groups are those the viewer may see."""
+
+    q = forms.CharField(label=_("Name or handle"), required=False, max_length=100)
+    company = forms.CharField(label=_("Company"), required=False, max_length=100)
+    location = forms.CharField(label=_("Location"), required=False, max_length=100)
+    expertise = forms.CharField(label=_("Expertise"), required=False, max_length=40)
+    group = forms.ChoiceField(label=_("Group"), required=False)
+    joined_after = forms.DateField(label=_("Joined on or after"), required=False, widget=DATE_INPUT)
+    joined_before = forms.DateField(
+        label=_("Joined on or before"), required=False, widget=DATE_INPUT
+    )
+    activity = forms.ChoiceField(label=_("Activity"), required=False, choices=ACTIVITY_CHOICES)
+
+    def __init__(self, data, groups, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.groups = {group.slug: group for group in groups}
+        self.fields["group"].choices = [("", _("Any group"))] + [
+            (group.slug, group.name) for group in self.groups.values()
+        ]
+        self.fields["group"].error_messages["invalid_choice"] = _("There is no group “%(value)s”.")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        after, before = data.get("joined_after"), data.get("joined_before")
+        if after and before and after > before:
+            self.add_error("joined_before", _("This date is before the “joined after” date."))
+        return data
+
+    def filters(self) -> MemberFilters:
+        data = self.cleaned_data
+        return MemberFilters(
+            q=data["q"].strip(),
+            company=data["company"].strip(),
+            location=data["location"].strip(),
+            expertise=data["expertise"].strip(),
+            group=self.groups.get(data["group"]) if data["group"] else None,
+            joined_after=data["joined_after"],
+            joined_before=data["joined_before"],
+            activity=data["activity"] or Activity.ANY,
+        )
 
 
 class ApiTokenForm(forms.Form):

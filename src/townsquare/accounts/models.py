@@ -133,6 +133,16 @@ class Profile(models.Model):
     def __str__(self) -> str:
         return f"profile of {self.user}"
 
+    def audience(self, field: str) -> str:
+        """Who may see ``field`` (a FieldAudience value); unknown values count as nobody."""
+        value = (self.field_visibility or {}).get(field, FieldAudience.default())
+        return value if value in FieldAudience.values else FieldAudience.NOBODY
+
+
+# The profile fields each member may show to everyone, to members only or to nobody
+# (Profile.field_visibility); name, handle and avatar are always shown.
+PROFILE_FIELDS = ("company", "job_title", "location", "bio", "expertise")
+
 
 class FieldAudience(models.TextChoices):
     """Who may see one field of a member's profile."""

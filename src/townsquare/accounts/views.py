@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,14 +10,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from townsquare.accounts import actions
-from townsquare.accounts.forms import AccountForm, ApiTokenForm, ProfileForm
-from townsquare.accounts.models import ApiToken
-from townsquare.accounts.queries import directory
+from townsquare.accounts import actions, queries
+from townsquare.accounts.forms import (
+    AccountForm,
+    ApiTokenForm,
+    DirectoryForm,
+    ProfileForm,
+    visibility_field,
+)
+from townsquare.accounts.models import PROFILE_FIELDS, ApiToken, User
+from townsquare.core import permissions
 from townsquare.core.areas import OPEN, area
 from townsquare.core.forms import apply_errors
-from townsquare.core.permissions import visible_members
 from townsquare.core.queries import community_for
+
+DIRECTORY_PAGE_SIZE = 30
 
 
 @area(OPEN)
@@ -31,17 +39,85 @@ def switch_language(request: HttpRequest) -> HttpResponse:
 
 @area("members")
 def member_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
-    members = directory(visible_members(request.user, community_for(request)), search)
-    page = Paginator(members, 30).get_page(request.GET.get("page"))
-    return render(request, "accounts/member_list.html", {"page": page, "search": search})
+    community = community_for(request)
+    groups = list(permissions.visible_groups(request.user, community).only("slug", "name"))
+    form = DirectoryForm(request.GET, groups)
+    if form.is_valid():
+        members = queries.search_members(request.user, community, form.filters())
+    else:  # say what is wrong, keep what was typed, and show no guess
+        members = User.objects.none()
+    page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queries.show_fields(request.user, list(page.object_list))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "accounts/member_list.html",
+        {"page": page, "form": form, "query_string": filters.urlencode()},
+    )
+
+
+def _visible_member(request: HttpRequest, handle: str) -> User:
+    members = queries.directory(permissions.visible_members(request.user, community_for(request)))
+    return get_object_or_404(members, handle__iexact=handle)
 
 
 @area("members")
 def member_detail(request: HttpRequest, handle: str) -> HttpResponse:
-    members = directory(visible_members(request.user, community_for(request)))
-    member = get_object_or_404(members, handle__iexact=handle)
-    return render(request, "accounts/member_detail.html", {"member": member})
+    community = community_for(request)
+    member = _visible_member(request, handle)
+    queries.show_fields(request.user, [member])
+    followers, following = queries.follow_state(request.user, member)
+    return render(
+        request,
+        "accounts/member_detail.html",
+        {
+            "member": member,
+            "activity": queries.profile_activity(request.user, community, member),
+            "groups": queries.member_groups(request.user, community, member),
+            "followers": followers,
+            "following": following,
+            "may_follow": permissions.may_follow(request.user, member),
+        },
+    )
+
+
+@area("members")
+@require_POST
+def follow_member(request: HttpRequest, handle: str) -> HttpResponse:
+    return _change_follow(request, handle, follow=True)
+
+
+@area("members")
+@require_POST
+def unfollow_member(request: HttpRequest, handle: str) -> HttpResponse:
+    return _change_follow(request, handle, follow=False)
+
+
+def _change_follow(request: HttpRequest, handle: str, *, follow: bool) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    member = _visible_member(request, handle)
+    try:
+        if follow:
+            actions.follow(request.user, member)
+        else:
+            actions.unfollow(request.user, member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    if request.htmx:
+        followers, following = queries.follow_state(request.user, member)
+        return render(
+            request,
+            "accounts/follow_button.html",
+            {
+                "member": member,
+                "followers": followers,
+                "following": following,
+                "may_follow": permissions.may_follow(request.user, member),
+            },
+        )
+    return redirect("member_detail", member.handle)
 
 
 @login_required
@@ -81,7 +157,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         "job_title": profile.job_title,
         "location": profile.location,
         "expertise": ", ".join(t.name for t in profile.expertise.all()),
-    }
+    } | {visibility_field(name): profile.audience(name) for name in PROFILE_FIELDS}
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -96,6 +172,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
                 location=data["location"],
                 expertise=data["expertise"],
                 avatar=avatar,
+                field_visibility=form.field_visibility(),
             )
         except ValidationError as error:
             apply_errors(form, error)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts.models import User
 from townsquare.core.areas import area
-from townsquare.core.permissions import visible_members
+from townsquare.core.permissions import AnyUser, profile_field_visible, visible_members
 from townsquare.core.queries import community_for
 
 
@@ -22,20 +22,24 @@ class NewMembersFeed(Feed):
     title = _("New members")
     subtitle = _("Members who joined recently")
 
-    def get_object(self, request: HttpRequest, *args, **kwargs) -> QuerySet[User]:
-        return visible_members(request.user, community_for(request))
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> tuple[AnyUser, QuerySet[User]]:
+        return request.user, visible_members(request.user, community_for(request))
 
     def link(self) -> str:
         return reverse("member_list")
 
-    def items(self, members: QuerySet[User]) -> QuerySet[User]:
-        return members.select_related("profile").order_by("-date_joined")[:30]
+    def items(self, reader_and_members: tuple[AnyUser, QuerySet[User]]) -> list[User]:
+        reader, members = reader_and_members
+        items = list(members.select_related("profile").order_by("-date_joined")[:30])
+        for item in items:  # each member decides who sees their bio
+            item.feed_bio = item.profile.bio if profile_field_visible(reader, item, "bio") else ""
+        return items
 
     def item_title(self, item: User) -> str:
         return f"{item.display_name} (@{item.handle})"
 
     def item_description(self, item: User) -> str:
-        return item.profile.bio
+        return item.feed_bio
 
     def item_link(self, item: User) -> str:
         return reverse("member_detail", args=[item.handle])

@@ -68,9 +68,17 @@ from townsquare.core.permissions.mentoring import (
     may_see_mentor_request,
     may_withdraw_mentor_request,
 )
+from townsquare.core.permissions.profiles import (
+    audiences_seen_by,
+    may_follow,
+    profile_field_filter,
+    profile_field_visible,
+    visible_profile_fields,
+)
 
 __all__ = [
     "AnyUser",
+    "audiences_seen_by",
     "forget_forum_access",
     "forum_access",
     "group_role",
@@ -89,6 +97,7 @@ __all__ = [
     "may_edit_mission",
     "may_edit_post",
     "may_edit_profile",
+    "may_follow",
     "may_invite",
     "may_join",
     "may_join_mentoring",
@@ -117,6 +126,8 @@ __all__ = [
     "may_view_upload",
     "may_vote",
     "may_withdraw_mentor_request",
+    "profile_field_filter",
+    "profile_field_visible",
     "reachable_topics",
     "require",
     "visible_categories",
@@ -124,5 +135,6 @@ __all__ = [
     "visible_groups",
     "visible_members",
     "visible_posts",
+    "visible_profile_fields",
     "visible_topics",
 ]
