@@ -202,7 +202,20 @@ def test_empty_reply_keeps_the_page_and_loses_nothing(chat, bob):
     response = client_for(bob).post(f"/messages/{chat.pk}/reply/", {"body": "  "})
     assert response.status_code == 422
     assert "Write a message first." in response.content.decode()
+    too_long = "x" * 10_001
+    response = client_for(bob).post(
+        f"/messages/{chat.pk}/reply/", {"body": too_long}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200  # htmx swaps the form back in, with its error
+    html = response.content.decode()
+    assert "the limit is 10000 characters" in html and too_long in html
+    assert "hx-swap-oob" not in html
     assert chat.messages.count() == 1
+
+
+def test_inbox_after_everyone_else_left(chat, alice, bob):
+    actions.leave_conversation(bob, chat)
+    assert "Only you" in client_for(alice).get("/messages/").content.decode()
 
 
 def test_html_and_script_are_never_rendered(alice, bob):

@@ -106,12 +106,9 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
                     {"message": message, "conversation": found, "form": ReplyForm()},
                 )
             return redirect(reverse("messaging:conversation", args=[found.pk]) + "#latest")
-    if request.htmx:
+    if request.htmx:  # 200: htmx swaps only successful answers, and the form shows errors
         return render(
-            request,
-            "messaging/_sent.html",
-            {"conversation": found, "form": form, "message": None},
-            status=422,
+            request, "messaging/_sent.html", {"conversation": found, "form": form, "message": None}
         )
     context = _conversation_context(request, found, form)
     return render(request, "messaging/conversation.html", context, status=422)
