@@ -26,6 +26,7 @@ from townsquare.messaging.models import (
     Participant,
     ReportReason,
 )
+from townsquare.messaging.queries import forget_unread_counts
 
 DAY = 24 * 60 * 60
 
@@ -153,6 +154,13 @@ def _count_new_conversation(actor: User) -> None:
     )
 
 
+def _forget_now_and_on_commit(user_ids: list[int]) -> None:
+    """Drop cached unread counts now, and again on commit: a page read between the two could
+    have cached the count from before this transaction."""
+    forget_unread_counts(user_ids)
+    transaction.on_commit(lambda: forget_unread_counts(user_ids))
+
+
 def _insert_message(author: User, conversation: Conversation, body: str) -> Message:
     now = timezone.now()
     message = Message.objects.create(
@@ -170,6 +178,10 @@ def _insert_message(author: User, conversation: Conversation, body: str) -> Mess
     Participant.objects.filter(conversation=conversation, user=author).update(
         last_read_message_id=message.pk
     )
+    readers = list(
+        Participant.objects.filter(conversation=conversation).values_list("user_id", flat=True)
+    )
+    _forget_now_and_on_commit(readers)
     return message
 
 
@@ -221,9 +233,11 @@ def mark_read(user: User, conversation: Conversation, message_id: int | None = N
     up_to = message_id if message_id is not None else conversation.last_message_id
     if not up_to:
         return
-    Participant.objects.filter(
+    moved = Participant.objects.filter(
         conversation=conversation, user=user, last_read_message_id__lt=up_to
     ).update(last_read_message_id=up_to)
+    if moved:
+        forget_unread_counts([user.pk])
 
 
 def leave_conversation(actor: User, conversation: Conversation) -> None:
@@ -236,6 +250,7 @@ def leave_conversation(actor: User, conversation: Conversation) -> None:
             left_at=timezone.now()
         )
         activity.record(actor, "conversation.left", conversation)
+        _forget_now_and_on_commit([actor.pk])
 
 
 def block_member(actor: User, member: User) -> Block:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from townsquare.accounts.models import User
@@ -10,16 +11,33 @@ from townsquare.core import permissions
 from townsquare.core.permissions import AnyUser
 from townsquare.messaging.models import Conversation, Message, MessageReport, Participant
 
+UNREAD_CACHE_SECONDS = 600
+
+
+def _unread_key(user_id: int) -> str:
+    return f"messaging:unread:{user_id}"
+
 
 def unread_count(user: AnyUser) -> int:
-    """Conversations with a message the member has not read: one indexed query."""
+    """Conversations with a message the member has not read. Every page shows it, so it is
+    kept in the cache until a message, a read or a departure changes it
+    (``forget_unread_counts``); a miss is one indexed query."""
     if not user.is_authenticated:
         return 0
-    return Participant.objects.filter(
-        user_id=user.pk,
-        left_at__isnull=True,
-        conversation__last_message_id__gt=F("last_read_message_id"),
-    ).count()
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Participant.objects.filter(
+            user_id=user.pk,
+            left_at__isnull=True,
+            conversation__last_message_id__gt=F("last_read_message_id"),
+        ).count()
+        cache.set(key, count, UNREAD_CACHE_SECONDS)
+    return count
+
+
+def forget_unread_counts(user_ids: list[int]) -> None:
+    cache.delete_many([_unread_key(user_id) for user_id in user_ids])
 
 
 def inbox(user: AnyUser) -> QuerySet[Conversation]:
