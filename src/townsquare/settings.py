@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "townsquare.forum",
     "townsquare.search",
     "townsquare.mentoring",
+    "townsquare.messaging",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -253,6 +254,17 @@ FORUM_DUPLICATE_WINDOW_SECONDS = 120
 # docs/search.md. Searches per minute: visitors per address, members per account.
 SEARCH_RATE_LIMIT_VISITORS = int(os.environ.get("SEARCH_RATE_LIMIT_VISITORS", "30"))
 SEARCH_RATE_LIMIT_MEMBERS = int(os.environ.get("SEARCH_RATE_LIMIT_MEMBERS", "120"))
+
+# --- Direct messages ---------------------------------------------------------------------
+# docs/messages.md. Members who joined less than MESSAGING_NEW_MEMBER_DAYS days ago may start
+# at most MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY conversations a day.
+MESSAGING_MAX_PARTICIPANTS = 10  # the starter included
+MESSAGING_MESSAGE_MAX_LENGTH = int(os.environ.get("MESSAGING_MESSAGE_MAX_LENGTH", "10000"))
+MESSAGING_MESSAGES_PER_PAGE = 50
+MESSAGING_NEW_MEMBER_DAYS = int(os.environ.get("MESSAGING_NEW_MEMBER_DAYS", "7"))
+MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY = int(
+    os.environ.get("MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY", "5")
+)
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "en"

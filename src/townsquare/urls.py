@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("townsquare.search.urls")),
     path("", include("townsquare.mentoring.urls")),
     path("", include("townsquare.groups.urls")),
+    path("", include("townsquare.messaging.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

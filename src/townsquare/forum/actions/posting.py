@@ -72,8 +72,13 @@ def _apply_cooked(post: Post, cooked: Cooked, *, editing: bool) -> None:
     post.body_html, post.text = cooked.html, cooked.text
     if editing:
         post.save(update_fields=["body_html", "text"])
+    # A member who blocked the author is not mentioned by them: no record, no notification.
     mentioned = (
-        list(User.objects.filter(handle__in=cooked.mentions, is_active=True).only("pk"))
+        list(
+            User.objects.filter(handle__in=cooked.mentions, is_active=True)
+            .exclude(pk__in=permissions.mention_blockers(post.author_id))
+            .only("pk")
+        )
         if cooked.mentions
         else []
     )

@@ -1,0 +1,124 @@
+"""Private conversations between members, blocks between members, and reports of messages.
+
+Read state is kept per participant as the id of the last message they have read; a
+conversation keeps the id of its last message, so "unread" is one comparison of two columns
+and the header's count is one indexed query.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Conversation(models.Model):
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    # Kept by actions.send_message: what the inbox sorts and compares read state with.
+    last_message = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_message_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Conversation {self.pk}"
+
+
+class Participant(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_seats"
+    )
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    last_read_message_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="one_seat_per_member")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "conversation"],
+                condition=Q(left_at__isnull=True),
+                name="messaging_active_seats",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.conversation_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_at is None
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_messages"
+    )
+    body = models.TextField()
+    body_html = models.TextField()  # sanitised by core.markdown.render
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "id"], name="messaging_by_conversation")]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk}"
+
+
+class Block(models.Model):
+    """``blocker`` wants nothing more from ``blocked``: no messages either way, no shared new
+    conversations, no mentions of the blocker by the blocked member."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block_per_pair"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="no_self_block"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", _("Spam")
+    HARASSMENT = "harassment", _("Harassment or abuse")
+    INAPPROPRIATE = "inappropriate", _("Inappropriate content")
+    OTHER = "other", _("Something else")
+
+
+class MessageReport(models.Model):
+    """A participant shows one message to the moderators; they see that message only."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reports"
+    )
+    reason = models.CharField(max_length=20, choices=ReportReason.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"Report of {self.message_id} by {self.reporter_id}"
