@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("townsquare.accounts.urls")),
     path("", include("townsquare.forum.urls")),
     path("", include("townsquare.search.urls")),
+    path("", include("townsquare.imports.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -50,6 +50,7 @@ from townsquare.core.permissions.forum import (
     visible_topics,
 )
 from townsquare.core.permissions.groups import visible_groups
+from townsquare.core.permissions.imports import may_export_members, may_import_members
 
 __all__ = [
     "AnyUser",
@@ -66,6 +67,8 @@ __all__ = [
     "may_edit_mission",
     "may_edit_post",
     "may_edit_profile",
+    "may_export_members",
+    "may_import_members",
     "may_manage",
     "may_manage_categories",
     "may_manage_groups",
