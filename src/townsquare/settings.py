@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "townsquare.search",
     "townsquare.mentoring",
     "townsquare.messaging",
+    "townsquare.imports",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -236,6 +237,9 @@ IMAGE_MAX_PIXELS = 4096 * 4096
 FORUM_IMAGE_MAX_BYTES = int(os.environ.get("FORUM_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
 FORUM_FILE_MAX_BYTES = int(os.environ.get("FORUM_FILE_MAX_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Members import (townsquare.imports): the largest CSV file and the most rows in one file.
+MEMBERS_IMPORT_MAX_BYTES = int(os.environ.get("MEMBERS_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+MEMBERS_IMPORT_MAX_ROWS = int(os.environ.get("MEMBERS_IMPORT_MAX_ROWS", 10_000))
 
 # --- Forum -------------------------------------------------------------------------------
 # Limits members are told about in the composer and in error messages.

@@ -60,6 +60,7 @@ from townsquare.core.permissions.groups import (
     may_request,
     visible_groups,
 )
+from townsquare.core.permissions.imports import may_export_members, may_import_members
 from townsquare.core.permissions.mentoring import (
     may_answer_mentor_request,
     may_be_asked_for_mentoring,
@@ -115,7 +116,9 @@ __all__ = [
     "may_edit_mission",
     "may_edit_post",
     "may_edit_profile",
+    "may_export_members",
     "may_follow",
+    "may_import_members",
     "may_invite",
     "may_join",
     "may_join_mentoring",
