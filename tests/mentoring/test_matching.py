@@ -12,6 +12,7 @@ from townsquare.accounts.models import Role
 from townsquare.core.queries import get_community
 from townsquare.mentoring import actions, queries
 from townsquare.mentoring.models import MentorRequest, RequestStatus
+from townsquare.messaging.actions import block_member
 
 
 def member_in(handle, guidelines, timezone, **extra):
@@ -73,10 +74,18 @@ def test_request_accept_and_the_mentor_is_no_longer_suggested_when_full(guidelin
     suggested = queries.suggested_mentors(learner, get_community())
     assert teacher not in [s.profile.user for s in suggested]
     with pytest.raises(PermissionDenied):
-        actions.accept_request(learner, request)  # only the mentor answers
-    actions.accept_request(teacher, request)
+        actions.accept_request(learner, request, get_community())  # only the mentor answers
+    actions.accept_request(teacher, request, get_community())
     request.refresh_from_db()
     assert request.status == RequestStatus.ACCEPTED and request.decided_at
+    # A conversation between the two opens with the mentor's welcome and the note.
+    conversation = request.conversation
+    assert set(conversation.participants.values_list("user__handle", flat=True)) == {
+        "ola",
+        "ana",
+    }
+    first = conversation.messages.get()
+    assert first.author == teacher and "> Code reviews, please" in first.body
     assert queries.suggested_mentors(other, get_community()) == []  # no room left
     with pytest.raises(ValidationError, match="no room"):
         actions.request_mentor(other, teacher, "Me too")
@@ -122,16 +131,19 @@ def test_the_pages_let_a_mentee_ask_and_a_mentor_accept(guidelines):
     stranger = client_for(make_member("eve", guidelines))
     assert stranger.post(f"/mentoring/requests/{request.pk}/accept/").status_code == 404
     assert page.post(f"/mentoring/requests/{request.pk}/accept/").status_code == 403
-    assert client_for(teacher).post(f"/mentoring/requests/{request.pk}/accept/").status_code == 302
+    accepted = client_for(teacher).post(f"/mentoring/requests/{request.pk}/accept/")
     request.refresh_from_db()
     assert request.status == RequestStatus.ACCEPTED
+    assert accepted["Location"] == f"/messages/{request.conversation_id}/"
+    assert client_for(learner).get(accepted["Location"]).status_code == 200
 
 
 @pytest.mark.django_db
 def test_managers_see_pairs_and_waiting_requests_others_do_not(guidelines):
     learner = mentee("ola", guidelines, ["python"])
     teacher = mentor("ana", guidelines, ["python"], display_name="Ana Mentor")
-    actions.accept_request(teacher, actions.request_mentor(learner, teacher, "Please"))
+    request = actions.request_mentor(learner, teacher, "Please")
+    actions.accept_request(teacher, request, get_community())
     actions.request_mentor(mentee("kai", guidelines, ["python"]), teacher, "Me too")
     manager = make_member("boss", guidelines, role=Role.MANAGER)
     page = client_for(manager).get("/manage/mentoring/").content.decode()
@@ -156,3 +168,13 @@ def test_suggestions_take_a_fixed_number_of_queries(community, guidelines):
     for n in range(3, 12):
         mentor(f"mentor{n}", guidelines, ["python", f"area{n}"])
     assert count() == few
+
+
+@pytest.mark.django_db
+def test_a_block_either_way_hides_the_mentor_and_refuses_the_request(guidelines):
+    learner = mentee("ola", guidelines, ["python"])
+    teacher = mentor("ana", guidelines, ["python"])
+    block_member(teacher, learner)
+    assert queries.suggested_mentors(learner, get_community()) == []
+    with pytest.raises(ValidationError, match="does not offer"):
+        actions.request_mentor(learner, teacher, "Please")

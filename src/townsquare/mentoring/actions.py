@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from townsquare.accounts.actions import expertise_tags
 from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
+from townsquare.core.models import Community
 from townsquare.mentoring.models import MentoringProfile, MentorRequest, RequestStatus
+from townsquare.messaging import actions as messaging
 
 MAX_PENDING_REQUESTS = 5  # a mentee's requests waiting at once: ask a few, not everyone
 MAX_CAPACITY = 10
@@ -60,7 +62,12 @@ def request_mentor(mentee: User, mentor: User, note: str) -> MentorRequest:
     mentor_profile = (
         MentoringProfile.objects.select_for_update().filter(user=mentor, is_mentor=True).first()
     )
-    if mentor_profile is None or not permissions.may_be_asked_for_mentoring(mentee, mentor):
+    # A block either way answers like a member who offers no mentoring: nothing revealed.
+    if (
+        mentor_profile is None
+        or not permissions.may_be_asked_for_mentoring(mentee, mentor)
+        or permissions.blocked_either_way(mentee, [mentor])
+    ):
         raise ValidationError(_("This member does not offer mentoring."))
     note = note.strip()
     if not note:
@@ -86,6 +93,11 @@ def request_mentor(mentee: User, mentor: User, note: str) -> MentorRequest:
     return request
 
 
+def quote(text: str) -> str:
+    """Text as a markdown quote, line by line."""
+    return "\n".join(f"> {line}" for line in text.splitlines())
+
+
 def _decide(actor: User, request: MentorRequest, status: str, allowed: bool) -> MentorRequest:
     if not allowed:
         raise PermissionDenied
@@ -96,13 +108,21 @@ def _decide(actor: User, request: MentorRequest, status: str, allowed: bool) -> 
 
 
 @transaction.atomic
-def accept_request(mentor: User, request: MentorRequest) -> MentorRequest:
-    return _decide(
+def accept_request(mentor: User, request: MentorRequest, community: Community) -> MentorRequest:
+    """The mentor says yes: the pair is made and a conversation opens between them, its
+    first message the mentor's welcome with the mentee's note quoted."""
+    _decide(
         mentor,
         request,
         RequestStatus.ACCEPTED,
         permissions.may_answer_mentor_request(mentor, request),
     )
+    welcome = _("I am glad to be your mentor. You wrote:") + "\n\n" + quote(request.note)
+    request.conversation = messaging.start_conversation(
+        mentor, community, [request.mentee.handle], welcome
+    )
+    request.save(update_fields=["conversation"])
+    return request
 
 
 @transaction.atomic

@@ -49,7 +49,7 @@ def load() -> dict[str, int] | None:
         mentor = best[0].profile.user
         request = actions.request_mentor(mentee, mentor, NOTES[number % len(NOTES)])
         if number < PAIRS:
-            actions.accept_request(mentor, request)
+            actions.accept_request(mentor, request, community)
     statuses = MentorRequest.objects.values_list("status", flat=True)
     return {
         "mentors": MENTORS,

@@ -12,6 +12,7 @@ from townsquare.accounts.models import User
 from townsquare.core import permissions
 from townsquare.core.models import Community
 from townsquare.mentoring.models import MentoringProfile, MentorRequest, RequestStatus
+from townsquare.messaging.models import Block
 
 # Mentors ranked in Python for time zones: the best by shared areas, a bounded number.
 CANDIDATES = 200
@@ -59,12 +60,15 @@ def suggested_mentors(mentee: User, community: Community, limit: int = 10) -> li
     asked = MentorRequest.objects.filter(
         mentee=mentee, status__in=[RequestStatus.PENDING, RequestStatus.ACCEPTED]
     ).values("mentor_id")
+    blocks = Block.objects.filter(Q(blocker=mentee) | Q(blocked=mentee))
     profiles = (
         MentoringProfile.objects.filter(
             is_mentor=True, user__in=permissions.visible_members(mentee, community)
         )
         .exclude(user=mentee)
         .exclude(user__in=asked)
+        .exclude(user__in=blocks.values("blocker_id"))
+        .exclude(user__in=blocks.values("blocked_id"))
         .annotate(
             shared=Count("areas", filter=Q(areas__in=wanted), distinct=True),
             taken=_mentees_taken(),

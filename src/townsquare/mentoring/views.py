@@ -88,10 +88,10 @@ def ask(request: HttpRequest, handle: str) -> HttpResponse:
     return redirect("mentoring:home")
 
 
-DECISIONS = {
-    "accept": (actions.accept_request, gettext_lazy("You are now the mentor of %(name)s.")),
-    "decline": (actions.decline_request, gettext_lazy("You declined the request of %(name)s.")),
-    "withdraw": (actions.withdraw_request, gettext_lazy("You withdrew your request to %(name)s.")),
+DONE = {
+    "accept": gettext_lazy("You are now the mentor of %(name)s."),
+    "decline": gettext_lazy("You declined the request of %(name)s."),
+    "withdraw": gettext_lazy("You withdrew your request to %(name)s."),
 }
 
 
@@ -99,14 +99,26 @@ DECISIONS = {
 @login_required
 @require_POST
 def answer(request: HttpRequest, request_id: int, decision: str) -> HttpResponse:
-    """Accept or decline (the mentor), withdraw (the mentee); others get a 404."""
+    """Accept or decline (the mentor), withdraw (the mentee); others get a 404. Accepting
+    opens a conversation between the two and goes there."""
     own = MentorRequest.objects.filter(Q(mentor=request.user) | Q(mentee=request.user))
     mentor_request = get_object_or_404(own.select_related("mentee", "mentor"), pk=request_id)
-    permissions.require(decision in DECISIONS)
-    decide, done = DECISIONS[decision]
-    decide(request.user, mentor_request)
+    permissions.require(decision in DONE)
+    try:
+        if decision == "accept":
+            actions.accept_request(request.user, mentor_request, community_for(request))
+        elif decision == "decline":
+            actions.decline_request(request.user, mentor_request)
+        else:
+            actions.withdraw_request(request.user, mentor_request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("mentoring:home")
     other = mentor_request.mentor if decision == "withdraw" else mentor_request.mentee
-    messages.success(request, done % {"name": other.display_name})
+    messages.success(request, DONE[decision] % {"name": other.display_name})
+    if mentor_request.conversation_id:
+        return redirect("messaging:conversation", mentor_request.conversation_id)
     return redirect("mentoring:home")
 
 
