@@ -6,6 +6,8 @@ from django.core.management import CommandError, call_command
 
 from townsquare.accounts.models import ApiToken, Role, User
 from townsquare.core.models import Community, GuidelinesVersion
+from townsquare.mentoring.models import MentorRequest
+from townsquare.messaging.models import Conversation
 
 
 @pytest.mark.django_db
@@ -46,9 +48,15 @@ def test_demo_loads_once(capsys):
     assert counts[0] >= 200
     languages = set(User.objects.values_list("language", flat=True))
     assert {"en", "zh-hans", "pl"} <= languages
+    # The administrator has conversations to read; mentors and mentees are paired.
+    admin = User.objects.get(email="admin@example.com")
+    assert Conversation.objects.filter(participants__user=admin).count() == 3
+    assert MentorRequest.objects.filter(status="accepted").count() == 3
     call_command("demo")
     assert (User.objects.count(), GuidelinesVersion.objects.count()) == counts
-    assert "0 members added" in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert "0 members added" in again and "Messages:" not in again
+    assert Conversation.objects.filter(participants__user=admin).count() == 3
     assert Community.objects.get().mission_html
 
 

@@ -12,6 +12,7 @@ from townsquare.core.queries import current_guidelines, get_community
 from townsquare.forum import demo as forum_demo
 from townsquare.groups import demo as groups_demo
 from townsquare.mentoring import demo as mentoring_demo
+from townsquare.messaging import demo as messaging_demo
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "people.json"
 # Demo sign-ins, printed at the end. A demo is for trying things on a laptop.
@@ -81,6 +82,11 @@ class Command(BaseCommand):
                 "Groups: {groups} groups, {memberships} memberships, {topics} topics.".format(
                     **groups
                 )
+            )
+        if messages := messaging_demo.load():
+            self.stdout.write(
+                "Messages: {conversations} conversations, {messages} messages for the "
+                "administrator.".format(**messages)
             )
         if mentoring := mentoring_demo.load():
             self.stdout.write(
