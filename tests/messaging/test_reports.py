@@ -30,6 +30,9 @@ def test_report_shows_only_that_message_to_moderators(thread, bob, moderator, ca
     report = MessageReport.objects.get()
     assert (report.reporter, report.message, report.note) == (bob, bad, "Not ok")
 
+    # Moderators find the reports from every page; members see no such link.
+    assert 'href="/messages/reports/"' in client_for(moderator).get("/").content.decode()
+    assert 'href="/messages/reports/"' not in client_for(bob).get("/").content.decode()
     page = client_for(moderator).get("/messages/reports/").content.decode()
     assert "You are awful" in page
     assert "@bob" in page and "@alice" in page and "Not ok" in page
