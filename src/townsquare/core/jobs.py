@@ -140,7 +140,7 @@ def record_failure(
                         "first_failed_at": now,
                     },
                 )
-    except DatabaseError:
+    except Exception:  # the database may be what failed; the log still has it all
         logger.exception(
             "Could not record the failed job %s[%s] (args %r, kwargs %r)",
             task_name,
