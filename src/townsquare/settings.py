@@ -172,6 +172,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Retry delays of every job (core.jobs) are multiplied by this; tests make them short.
 JOBS_BACKOFF_SCALE = float(os.environ.get("TOWNSQUARE_JOB_BACKOFF_SCALE", "1"))
+# Without a broker, retries run back to back inside the request that queued the job, so
+# waiting for a mail server 13 times would only make the page slower: stop after this many.
+JOBS_EAGER_MAX_ATTEMPTS = 3
 # How long core.jobs.once remembers that a job's outside effect happened.
 JOBS_COMPLETED_KEEP_DAYS = 14
 

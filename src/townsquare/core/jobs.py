@@ -5,8 +5,9 @@ jitter, up to a bounded number of attempts. When the attempts are used up, or th
 not a transient one, the job is recorded as a ``FailedJob`` that admins can see and retry
 (Manage > Failed jobs) and the failure is logged: a job is never dropped silently.
 
-The same happens in eager mode (no broker): the retries run at once, and a job that still
-fails is recorded without raising into the request that queued it.
+The same happens in eager mode (no broker): the retries run at once, at most
+JOBS_EAGER_MAX_ATTEMPTS in all since nothing waits between them, and a job that still fails
+is recorded without raising into the request that queued it.
 
 Jobs must be idempotent, because with late acknowledgement a job whose worker died is
 delivered again. A job with an outside effect that cannot be undone (mail) wraps it in
@@ -174,14 +175,18 @@ def job(
                 raise
             except retry_on as error:
                 attempt = task.request.retries + 1
-                if attempt >= max_attempts:
+                limit = max_attempts
+                if task.request.is_eager:
+                    # Eager retries run back to back inside the request: a few are enough.
+                    limit = min(max_attempts, settings.JOBS_EAGER_MAX_ATTEMPTS)
+                if attempt >= limit:
                     raise
                 logger.warning(
                     "Job %s[%s] attempt %d of %d failed, will retry: %s: %s",
                     task.name,
                     task.request.id,
                     attempt,
-                    max_attempts,
+                    limit,
                     type(error).__name__,
                     error,
                 )
