@@ -165,7 +165,18 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Longer than the longest retry delay (core.tasks), or Redis would hand a waiting retry to
 # a second worker and the job would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# A job whose worker died unannounced (killed, machine lost) is handed out again only after
+# this many seconds, so tests and small sites may lower it (TOWNSQUARE_JOB_VISIBILITY_TIMEOUT).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("TOWNSQUARE_JOB_VISIBILITY_TIMEOUT", 6 * 3600)),
+}
+# Retry delays of every job (core.jobs) are multiplied by this; tests make them short.
+JOBS_BACKOFF_SCALE = float(os.environ.get("TOWNSQUARE_JOB_BACKOFF_SCALE", "1"))
+# Without a broker, retries run back to back inside the request that queued the job, so
+# waiting for a mail server 13 times would only make the page slower: stop after this many.
+JOBS_EAGER_MAX_ATTEMPTS = 3
+# How long core.jobs.once remembers that a job's outside effect happened.
+JOBS_COMPLETED_KEEP_DAYS = 14
 
 # Periodic jobs: celery beat runs them with a broker (`townsquare beat`); without one the
 # web process runs the same schedule in a thread (core.scheduler).
@@ -175,6 +186,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "analyze-database": {"task": "townsquare.core.tasks.analyze_database", "schedule": 86400.0},
+    "prune-completed-jobs": {
+        "task": "townsquare.core.tasks.prune_completed_jobs",
+        "schedule": 86400.0,
+    },
     "retire-newcomers": {"task": "townsquare.groups.tasks.retire_newcomers", "schedule": 86400.0},
 }
 

@@ -16,6 +16,13 @@ urlpatterns = [
     path("manage/guidelines/", views.manage_guidelines, name="manage_guidelines"),
     path("manage/roles/", views.manage_roles, name="manage_roles"),
     path("manage/roles/<int:user_id>/", views.change_role, name="change_role"),
+    path("manage/jobs/", views.manage_failed_jobs, name="manage_failed_jobs"),
+    path("manage/jobs/<int:job_id>/", views.failed_job_detail, name="failed_job_detail"),
+    path(
+        "manage/jobs/<int:job_id>/<str:action>/",
+        views.failed_job_action,
+        name="failed_job_action",
+    ),
     path("feeds/members.atom", feeds.new_members_feed, name="feed_members"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),

@@ -10,10 +10,10 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import Role, User
-from townsquare.core import activity, markdown, permissions
+from townsquare.core import activity, jobs, markdown, permissions
 from townsquare.core.areas import AREAS
 from townsquare.core.images import clean_image
-from townsquare.core.models import AccessMode, Community, GuidelinesVersion
+from townsquare.core.models import AccessMode, Community, FailedJob, GuidelinesVersion
 from townsquare.core.queries import get_community
 
 SETTINGS_FIELDS = {
@@ -120,3 +120,33 @@ def assign_role(actor: User | None, member: User, role: str) -> User:
     member.save(update_fields=["role"])
     activity.record(actor, "role.changed", member, previous=previous, role=role)
     return member
+
+
+@transaction.atomic
+def retry_failed_job(actor: User, failed_job: FailedJob) -> FailedJob:
+    """Queue a failed job again with the same arguments (it runs once this commits).
+
+    If it fails again, the same entry is updated (attempts add up) and shows as failed.
+    """
+    if not permissions.may_manage_jobs(actor):
+        raise PermissionDenied
+    failed_job = FailedJob.objects.select_for_update().get(pk=failed_job.pk)
+    if failed_job.status not in (FailedJob.Status.FAILED, FailedJob.Status.DISMISSED):
+        raise ValidationError(_("This job is already being retried or has succeeded."))
+    task_id = jobs.retry_failed_job(failed_job)
+    activity.record(actor, "job.retried", failed_job, task=failed_job.task_name, task_id=task_id)
+    return failed_job
+
+
+@transaction.atomic
+def dismiss_failed_job(actor: User, failed_job: FailedJob) -> FailedJob:
+    """Mark a failed job as seen and not to be retried."""
+    if not permissions.may_manage_jobs(actor):
+        raise PermissionDenied
+    failed_job = FailedJob.objects.select_for_update().get(pk=failed_job.pk)
+    if failed_job.status != FailedJob.Status.FAILED:
+        raise ValidationError(_("Only a failed job can be dismissed."))
+    failed_job.status = FailedJob.Status.DISMISSED
+    failed_job.save(update_fields=["status"])
+    activity.record(actor, "job.dismissed", failed_job, task=failed_job.task_name)
+    return failed_job

@@ -176,3 +176,53 @@ class PageView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.path}"
+
+
+class FailedJob(models.Model):
+    """A background job that kept failing: kept for admins to see, retry or dismiss.
+
+    Written by core.jobs when a job's attempts are used up or its error is not worth
+    retrying. A job retried from the management page that fails again updates its entry
+    (attempts add up, last_failed_at moves) rather than adding a new one.
+    """
+
+    class Status(models.TextChoices):
+        FAILED = "failed", _("Failed")
+        RETRIED = "retried", _("Retried, waiting")
+        RESOLVED = "resolved", _("Succeeded on retry")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    task_name = models.CharField(max_length=200, db_index=True)
+    task_id = models.CharField(max_length=64, unique=True)
+    retry_task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    exception_type = models.CharField(max_length=200)
+    exception_message = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    times_retried = models.PositiveIntegerField(default=0)
+    first_failed_at = models.DateTimeField(default=timezone.now)
+    last_failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.FAILED)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.exception_type})"
+
+
+class CompletedJob(models.Model):
+    """A job with an outside effect that has happened (core.jobs.once): not done again.
+
+    Late acknowledgement means a job can be delivered twice; a job that sends mail checks
+    here first. Rows older than JOBS_COMPLETED_KEEP_DAYS are pruned daily.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    completed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

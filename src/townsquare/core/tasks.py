@@ -2,10 +2,11 @@ import base64
 from email import message_from_bytes
 from email.message import Message
 
-from celery import shared_task
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.message import EmailMessage, MIMEMixin
+
+from townsquare.core.jobs import job, once, prune_completed
 
 
 class _WireMessage(MIMEMixin, Message):
@@ -23,14 +24,28 @@ class _ComposedMessage(EmailMessage):
         return message_from_bytes(self._wire, _class=_WireMessage)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=3600, max_retries=12)
-def deliver_email(wire: str, sender: str, recipients: list[str]) -> int:
-    """Hand one composed message to the configured mail server; retried on failure."""
-    connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
-    return connection.send_messages([_ComposedMessage(base64.b64decode(wire), sender, recipients)])
+@job(max_attempts=13, backoff=30, backoff_max=3600, bind=True)
+def deliver_email(task, wire: str, sender: str, recipients: list[str]) -> int:
+    """Hand one composed message to the configured mail server; retried on failure.
+
+    Sent at most once per job, even when the job is delivered again because its worker
+    died after sending but before acknowledging (core.jobs.once).
+    """
+    with once(f"deliver_email:{task.request.id}") as first:
+        if not first:
+            return 0
+        connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
+        message = _ComposedMessage(base64.b64decode(wire), sender, recipients)
+        return connection.send_messages([message])
 
 
-@shared_task
+@job(max_attempts=3, backoff=600)
+def prune_completed_jobs() -> int:
+    """Daily: forget the keys of mail sent long ago (core.jobs.once)."""
+    return prune_completed()
+
+
+@job(max_attempts=3, backoff=600)
 def analyze_database() -> float | None:
     """Daily: refresh the database's planner statistics (core.maintenance)."""
     from townsquare.core.maintenance import analyze_database as analyze

@@ -19,7 +19,7 @@ from townsquare.core.forms import (
     RoleForm,
     apply_errors,
 )
-from townsquare.core.models import GuidelinesVersion
+from townsquare.core.models import FailedJob, GuidelinesVersion
 from townsquare.core.queries import community_for, current_guidelines
 from townsquare.forum import queries as forum_queries
 
@@ -196,3 +196,59 @@ def change_role(request: HttpRequest, user_id: int) -> HttpResponse:
             % {"handle": member.handle, "role": Role(form.cleaned_data["role"]).label},
         )
     return redirect(_safe_next(request, "/manage/roles/"))
+
+
+@login_required
+@require_GET
+def manage_failed_jobs(request: HttpRequest) -> HttpResponse:
+    """Failed background jobs, newest failure first; filter by task and status."""
+    permissions.require(permissions.may_manage_jobs(request.user))
+    task = request.GET.get("task", "")[:200]
+    status = request.GET.get("status", FailedJob.Status.FAILED)
+    failed = FailedJob.objects.defer("traceback", "args", "kwargs")
+    if task:
+        failed = failed.filter(task_name=task)
+    if status in FailedJob.Status.values:
+        failed = failed.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(failed, 50).get_page(request.GET.get("page"))
+    task_names = FailedJob.objects.order_by("task_name").values_list("task_name", flat=True)
+    return render(
+        request,
+        "core/manage_failed_jobs.html",
+        {
+            "page": page,
+            "task": task,
+            "status": status,
+            "statuses": FailedJob.Status.choices,
+            "task_names": list(task_names.distinct()),
+        },
+    )
+
+
+@login_required
+@require_GET
+def failed_job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    permissions.require(permissions.may_manage_jobs(request.user))
+    failed_job = get_object_or_404(FailedJob, pk=job_id)
+    return render(request, "core/failed_job_detail.html", {"job": failed_job})
+
+
+@login_required
+@require_POST
+def failed_job_action(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
+    permissions.require(permissions.may_manage_jobs(request.user))
+    if action not in ("retry", "dismiss"):
+        raise Http404
+    failed_job = get_object_or_404(FailedJob, pk=job_id)
+    try:
+        if action == "retry":
+            actions.retry_failed_job(request.user, failed_job)
+            messages.success(request, _("The job was queued again."))
+        else:
+            actions.dismiss_failed_job(request.user, failed_job)
+            messages.success(request, _("The job was dismissed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(_safe_next(request, f"/manage/jobs/{failed_job.pk}/"))

@@ -1,7 +1,7 @@
-from celery import shared_task
+from townsquare.core.jobs import job
 
 
-@shared_task
+@job(max_attempts=3, backoff=600)
 def retire_newcomers() -> int:
     """Daily: members past the community's newcomers_days leave the newcomers group."""
     from townsquare.groups import actions

@@ -1,7 +1,7 @@
-from celery import shared_task
+from townsquare.core.jobs import job
 
 
-@shared_task(acks_late=True)
+@job(max_attempts=3, backoff=60)
 def run_member_import(member_import_id: int) -> int:
     """Import a checked members file in batches; returns how many members were created."""
     from townsquare.imports.actions import run_import

@@ -1,10 +1,8 @@
-from celery import shared_task
-from django.db import DatabaseError
-
+from townsquare.core.jobs import job
 from townsquare.search import index
 
 
-@shared_task(autoretry_for=(DatabaseError,), retry_backoff=5, retry_backoff_max=600, max_retries=10)
+@job(max_attempts=10, backoff=5, backoff_max=600)
 def index_posts(post_ids: list[int]) -> int:
     """Bring these posts' search rows up to date (idempotent: safe to run twice)."""
     return index.index_now(post_ids)

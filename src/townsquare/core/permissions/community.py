@@ -61,6 +61,11 @@ def may_assign_roles(user: AnyUser) -> bool:
     return _role(user) == Role.ADMIN
 
 
+def may_manage_jobs(user: AnyUser) -> bool:
+    """See failed background jobs (their arguments may hold mail), retry or dismiss them."""
+    return _role(user) == Role.ADMIN
+
+
 def may_manage(user: AnyUser) -> bool:
     """Whether the management pages are shown at all."""
     return may_change_settings(user) or may_edit_mission(user)
