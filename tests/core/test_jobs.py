@@ -1,6 +1,7 @@
 """The job system in eager mode (no broker): retries, failed jobs, the admin page."""
 
 import base64
+import logging
 import socket
 
 import pytest
@@ -17,6 +18,7 @@ from townsquare.celery import app as celery_app
 from townsquare.core import jobs
 from townsquare.core.models import ActivityEvent, CompletedJob, FailedJob
 from townsquare.core.tasks import deliver_email
+from townsquare.search.tasks import index_posts
 
 
 @pytest.fixture(autouse=True)
@@ -228,3 +230,17 @@ def test_retry_needs_the_csrf_token(admin_member, django_capture_on_commit_callb
         ).status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_without_a_broker_jobs_run_in_process_on_the_in_memory_transport(caplog):
+    assert celery_app.conf.task_always_eager
+    with caplog.at_level(logging.WARNING, logger="kombu"):
+        connection_for_write = celery_app.connection_for_write()
+        assert (connection_for_write.transport_cls, connection_for_write.hostname) == (
+            "memory",
+            "localhost",
+        )
+        assert index_posts.delay([]).get() == 0
+    # kombu warned "No hostname was supplied" in every process that ran a job.
+    assert not [record for record in caplog.records if record.name.startswith("kombu")]
