@@ -168,3 +168,12 @@ def test_api_never_names_an_anonymous_author(member, bob, newcomers, committed):
         forum.create_post(bob, topic, body="Same here.", anonymous=True)
     answer = Api(member).get("/notifications").content.decode()
     assert "bob" not in answer.lower() and '"actor": null' in answer
+
+
+def test_the_group_page_offers_the_level_form_to_members(member, member_client):
+    from townsquare.groups import actions as groups
+
+    group = groups.create_group(None, name="Readers")
+    groups.add_member(None, group, member)
+    page = member_client.get(f"/g/{group.slug}/").content.decode()
+    assert f'action="/g/{group.slug}/notifications/"' in page
