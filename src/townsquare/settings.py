@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "townsquare.mentoring",
     "townsquare.messaging",
     "townsquare.imports",
+    "townsquare.notifications",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("townsquare.groups.urls")),
     path("", include("townsquare.messaging.urls")),
     path("", include("townsquare.imports.urls")),
+    path("", include("townsquare.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

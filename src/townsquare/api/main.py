@@ -18,6 +18,7 @@ from townsquare.core.api import router as core_router
 from townsquare.forum.api import router as forum_router
 from townsquare.groups.api import router as groups_router
 from townsquare.messaging.api import router as messaging_router
+from townsquare.notifications.api import router as notifications_router
 from townsquare.search.api import router as search_router
 
 # Characters that mean something to an HTML parser, written as JSON escapes: an answer
@@ -45,6 +46,7 @@ api.add_router("/", forum_router)
 api.add_router("/", search_router)
 api.add_router("/", groups_router)
 api.add_router("/", messaging_router)
+api.add_router("/", notifications_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:

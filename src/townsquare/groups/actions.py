@@ -35,6 +35,7 @@ from townsquare.groups.models import (
     JoinRequest,
     RequestState,
 )
+from townsquare.notifications.actions import notify_on_commit
 
 # Kinds are templates: each presets the joining policy (the creator may still choose).
 KIND_POLICIES: dict[str, str] = {
@@ -251,6 +252,7 @@ def request_to_join(actor: User, group: Group, note: str = "") -> JoinRequest:
         raise ValidationError(_("You have already asked to join; the owners will answer."))
     join_request = JoinRequest.objects.create(group=group, user=actor, note=note)
     activity.record(actor, "group.join_requested", group, request=join_request.pk)
+    notify_on_commit("group_request", join_request.pk)
     return join_request
 
 
@@ -269,6 +271,7 @@ def decide_request(actor: User | None, join_request: JoinRequest, approve: bool)
     join_request.save(update_fields=["state", "decided_by", "decided_at"])
     if approve:
         _add(actor, group, join_request.user, GroupRole.MEMBER, "group.member_added")
+        notify_on_commit("group_approved", join_request.pk)
     verb = "group.request_approved" if approve else "group.request_declined"
     activity.record(actor, verb, group, member=join_request.user_id, request=join_request.pk)
     return join_request
@@ -372,6 +375,7 @@ def invite_member(actor: User | None, group: Group, member: User) -> Invitation:
         return existing
     invitation = Invitation.objects.create(group=group, user=member, invited_by=actor)
     activity.record(actor, "group.invited", group, member=member.pk)
+    notify_on_commit("group_invitation", invitation.pk)
     return invitation
 
 
@@ -412,6 +416,8 @@ def invite_email(actor: User | None, group: Group, email: str, site_url: str) ->
         [email],
     )
     activity.record(actor, "group.invited_by_email", group, invitation=invitation.pk)
+    if account is not None:
+        notify_on_commit("group_invitation", invitation.pk)
     return invitation
 
 

@@ -27,6 +27,7 @@ from townsquare.messaging.models import (
     ReportReason,
 )
 from townsquare.messaging.queries import forget_unread_counts
+from townsquare.notifications.actions import notify_on_commit
 
 DAY = 24 * 60 * 60
 
@@ -212,6 +213,7 @@ def start_conversation(
             actor, "conversation.started", conversation, participants=len(recipients) + 1
         )
         activity.record(actor, "message.sent", message, conversation=conversation.pk, first=True)
+        notify_on_commit("message", message.pk)
     return conversation
 
 
@@ -225,6 +227,7 @@ def send_message(actor: User, conversation: Conversation, body: str) -> Message:
     with transaction.atomic():
         message = _insert_message(actor, conversation, body)
         activity.record(actor, "message.sent", message, conversation=conversation.pk)
+        notify_on_commit("message", message.pk)
     return message
 
 

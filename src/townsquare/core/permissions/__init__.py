@@ -84,6 +84,12 @@ from townsquare.core.permissions.messaging import (
     reported_messages,
     visible_conversations,
 )
+from townsquare.core.permissions.notifications import (
+    members_who_may_see_group,
+    members_who_may_view_conversation,
+    members_who_may_view_post,
+    members_who_may_view_topic,
+)
 from townsquare.core.permissions.profiles import (
     audiences_seen_by,
     may_follow,
@@ -154,6 +160,10 @@ __all__ = [
     "may_view_upload",
     "may_vote",
     "may_withdraw_mentor_request",
+    "members_who_may_see_group",
+    "members_who_may_view_conversation",
+    "members_who_may_view_post",
+    "members_who_may_view_topic",
     "mention_blockers",
     "profile_field_filter",
     "profile_field_visible",

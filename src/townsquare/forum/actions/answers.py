@@ -11,6 +11,7 @@ from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
 from townsquare.core.queries import get_community
 from townsquare.forum.models import Post, PostKind, Topic
+from townsquare.notifications.actions import notify_on_commit
 
 
 @transaction.atomic
@@ -51,6 +52,8 @@ def accept_answer(actor: User | None, post: Post, *, at: datetime | None = None)
         actor, "answer.accepted", post, at=now, topic=topic.pk, category=topic.category_id,
         previous=previous,
     )  # fmt: skip
+    if at is None:
+        notify_on_commit("answer", post.pk, actor=actor.pk if actor else None)
     return topic
 
 

@@ -29,6 +29,7 @@ from townsquare.forum.models import (
 )
 from townsquare.forum.rendering import render_post
 from townsquare.forum.validation import clean_body, clean_tags, clean_title
+from townsquare.notifications.actions import notify_on_commit
 from townsquare.search.index import schedule_indexing
 
 
@@ -229,6 +230,8 @@ def create_topic(
         tags=tag_names,
     )
     schedule_indexing([post.pk])
+    if created_at is None:  # not a backdated import
+        notify_on_commit("post", post.pk)
     return topic
 
 
@@ -312,6 +315,8 @@ def create_post(
         reply_to=reply_to.pk if reply_to else None,
     )
     schedule_indexing([post.pk])
+    if created_at is None:
+        notify_on_commit("post", post.pk)
     return post
 
 
@@ -405,6 +410,10 @@ def delete_post(actor: User, post: Post) -> Post:
     now = timezone.now()
     post.deleted_at, post.deleted_by = now, actor
     post.save(update_fields=["deleted_at", "deleted_by"])
+    if post.author_id and post.author_id != actor.pk:
+        notify_on_commit(
+            "moderation", post.pk, actor=actor.pk, action="deleted", at=now.isoformat()
+        )
     if post.is_first:
         topic.deleted_at, topic.deleted_by = now, actor
         topic.save(update_fields=["deleted_at", "deleted_by"])

@@ -9,6 +9,7 @@ from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
 from townsquare.core.queries import get_community
 from townsquare.forum.models import Bookmark, Post, Reaction, ReactionKind, Topic
+from townsquare.notifications.actions import notify_on_commit
 
 
 def _locked_post(post: Post) -> Post:
@@ -41,6 +42,7 @@ def add_reaction(actor: User, post: Post, kind: str) -> Post:
             actor, "post.reacted", post, kind=kind, topic=post.topic_id,
             category=post.topic.category_id,
         )  # fmt: skip
+        notify_on_commit("reaction", post.pk, actor=actor.pk, kind=kind)
     return post
 
 

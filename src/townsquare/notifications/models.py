@@ -1,0 +1,162 @@
+"""In-app notifications, what members want to hear about and how, and their mutes."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from townsquare.forum.models import NotificationLevel
+
+
+class Kind(models.TextChoices):
+    """What happened. Kinds for later capabilities (events, jobs, articles) are listed
+    already, so members can choose their channel before the first one is sent."""
+
+    REPLY = "reply", _("Replies to my topics and posts")
+    MENTION = "mention", _("Mentions of me")
+    QUOTE = "quote", _("Quotes of my posts")
+    REACTION = "reaction", _("Reactions to my posts")
+    ANSWER_ACCEPTED = "answer_accepted", _("My answer accepted")
+    WATCHED_POST = "watched_post", _("New posts in what I watch")
+    WATCHED_TOPIC = "watched_topic", _("New topics in what I watch")
+    FOLLOWED_TOPIC = "followed_topic", _("New topics by members I follow")
+    GROUP_INVITATION = "group_invitation", _("Group invitations")
+    GROUP_REQUEST = "group_request", _("Requests to join groups I run")
+    GROUP_APPROVED = "group_approved", _("My requests to join approved")
+    MESSAGE = "message", _("Direct messages")
+    MODERATION = "moderation", _("Moderation of my content")
+    EVENT = "event", _("New events")
+    JOB = "job", _("Jobs in my field")
+    ARTICLE = "article", _("New articles")
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In the app")
+    EMAIL = "email", _("Email at once")
+    DIGEST = "digest", _("In the digest")
+    OFF = "off", _("Off")
+
+
+class Notification(models.Model):
+    """One thing one member is told about. ``actor`` is empty for the system and for
+    anonymous posts (whose author is never revealed). ``event_key`` names the event, so
+    delivering it twice creates nothing twice; ``group_key`` gathers similar ones
+    ("5 new replies in …"). ``channel`` is the member's choice when it was created: rows
+    for email and digest are also shown in the app, and the email part sends them."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.IN_APP)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    topic = models.ForeignKey(
+        "forum.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    post = models.ForeignKey(
+        "forum.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        "messaging.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    data = models.JSONField(default=dict, blank=True)
+    event_key = models.CharField(max_length=100)
+    group_key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "event_key"], name="one_notification_per_event"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_newest"),
+            models.Index(
+                fields=["recipient", "-created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+
+class Preference(models.Model):
+    """A member's channel for one kind (no row: the community default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} by {self.channel}"
+
+
+class DefaultPreference(models.Model):
+    """The community's default channel for a kind, set by admins (no row: in the app)."""
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, unique=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    def __str__(self) -> str:
+        return f"default: {self.kind} by {self.channel}"
+
+
+class MemberMute(models.Model):
+    """Hear nothing caused by this member (quieter than a block: they may still write)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_mutes"
+    )
+    muted = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "muted"], name="mute_member_once"),
+            models.CheckConstraint(condition=~Q(user=models.F("muted")), name="no_self_mute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} muted {self.muted_id}"
+
+
+class GroupNotificationSetting(models.Model):
+    """A member's level for a group's discussions, like categories and tags have."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_settings"
+    )
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    level = models.PositiveSmallIntegerField(choices=NotificationLevel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="one_level_per_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: group {self.group_id} at {self.level}"
