@@ -100,6 +100,12 @@ def smtp_worker(tmp_path, redis_url, queue_name, smtp_server) -> Iterator[Worker
         TOWNSQUARE_DATA_DIR=str(tmp_path / "worker-data"),
         PYTHONUNBUFFERED="1",
     )
+    # The worker writes its delivery keys (core.jobs.once) to its own database.
+    migrated = subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--noinput", "-v0"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     command = [
         sys.executable, "-m", "celery", "-A", "townsquare", "worker",
         "--pool=solo", "--concurrency=1", "--loglevel=INFO", "-Q", queue_name,
