@@ -14,6 +14,10 @@ def test_new_version_asks_members_to_accept_again(member_client: Client, member,
     response = member_client.get("/members/")
     assert response.status_code == 302
     assert response["Location"] == "/guidelines/accept/?next=%2Fmembers%2F"
+    # A fragment the page loads (the notifications badge) gets nothing, not the
+    # guidelines page swapped into the header.
+    badge = member_client.get("/notifications/badge/", HTTP_HX_REQUEST="true")
+    assert badge.status_code == 204 and not badge.content
     page = member_client.get(response["Location"])
     assert b"No ads" in page.content
     refused = member_client.post("/guidelines/accept/", {"next": "/members/"})

@@ -191,5 +191,9 @@ class GuidelinesGateMiddleware:
         current = current_guidelines_version(request)
         if current is None or user.guidelines_version == current:
             return None
+        if request.headers.get("HX-Request"):
+            # A fragment of a page (a badge, a count): swapping the guidelines page into it
+            # would put a form in the header. Nothing to show; the page leads there itself.
+            return HttpResponse(status=204)
         accept = resolve_url("guidelines_accept")
         return HttpResponseRedirect(f"{accept}?{urlencode({'next': request.get_full_path()})}")
