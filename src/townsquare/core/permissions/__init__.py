@@ -67,7 +67,6 @@ from townsquare.core.permissions.mentoring import (
     may_be_asked_for_mentoring,
     may_join_mentoring,
     may_oversee_mentoring,
-    may_see_mentor_request,
     may_withdraw_mentor_request,
 )
 from townsquare.core.permissions.messaging import (
@@ -147,7 +146,6 @@ __all__ = [
     "may_reveal_anonymous",
     "may_review_message_reports",
     "may_schedule_topics",
-    "may_see_mentor_request",
     "may_see_revisions",
     "may_send_message",
     "may_start_topic",

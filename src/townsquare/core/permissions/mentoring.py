@@ -22,10 +22,6 @@ def may_withdraw_mentor_request(user: AnyUser, request: MentorRequest) -> bool:
     )
 
 
-def may_see_mentor_request(user: AnyUser, request: MentorRequest) -> bool:
-    return is_member(user) and user.pk in {request.mentee_id, request.mentor_id}
-
-
 def may_oversee_mentoring(user: AnyUser) -> bool:
     """Community managers see every pair and every waiting request."""
     return is_manager(user)
