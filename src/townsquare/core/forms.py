@@ -1,5 +1,7 @@
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts.models import Role
@@ -15,6 +17,12 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def flash_errors(request: HttpRequest, error: ValidationError) -> None:
+    """Show an action's validation error as messages, for views that answer by redirect."""
+    for message in error.messages:
+        messages.error(request, message)
 
 
 class CommunitySettingsForm(forms.Form):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from townsquare.accounts.models import User
 from townsquare.core import permissions, ratelimit
 from townsquare.core.areas import area
-from townsquare.core.forms import apply_errors
+from townsquare.core.forms import apply_errors, flash_errors
 from townsquare.core.queries import community_for
 from townsquare.groups import actions, queries
 from townsquare.groups.forms import (
@@ -36,11 +36,6 @@ def _group_or_404(request: HttpRequest, slug: str) -> Group:
     if group is None:
         raise Http404(_("No such group."))
     return group
-
-
-def _error_message(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @area("members")
@@ -155,7 +150,7 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         actions.join_group(request.user, group)
     except ValidationError as error:
-        _error_message(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Welcome to the group."))
     return redirect(group.get_absolute_url())
@@ -175,7 +170,7 @@ def group_request(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             actions.request_to_join(request.user, group, form.cleaned_data["note"])
         except ValidationError as error:
-            _error_message(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("Your request is sent; the owners will answer."))
     else:
@@ -202,7 +197,7 @@ def group_leave(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         actions.leave_group(request.user, group)
     except ValidationError as error:
-        _error_message(request, error)
+        flash_errors(request, error)
         return redirect(group.get_absolute_url())
     messages.success(request, _("You have left the group."))
     # A secret group is gone from view once one is no longer in it.
@@ -220,7 +215,7 @@ def group_decide(request: HttpRequest, slug: str, request_id: int) -> HttpRespon
     try:
         actions.decide_request(request.user, join_request, approve)
     except ValidationError as error:
-        _error_message(request, error)
+        flash_errors(request, error)
     else:
         name = join_request.user.display_name
         messages.success(
@@ -266,7 +261,7 @@ def group_invite(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             invite_someone(request, group, form.cleaned_data["who"])
         except ValidationError as error:
-            _error_message(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("The invitation is sent."))
     else:
@@ -284,7 +279,7 @@ def group_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Htt
     try:
         actions.answer_invitation(request.user, invitation, accept)
     except ValidationError as error:
-        _error_message(request, error)
+        flash_errors(request, error)
     else:
         messages.success(
             request, _("Welcome to the group.") if accept else _("The invitation is declined.")
@@ -311,7 +306,7 @@ def group_member(request: HttpRequest, slug: str, handle: str) -> HttpResponse:
             actions.set_role(request.user, group, member, form.cleaned_data["role"])
             messages.success(request, _("The role is changed."))
     except ValidationError as error:
-        _error_message(request, error)
+        flash_errors(request, error)
     return redirect(group.get_absolute_url())
 
 
@@ -326,7 +321,7 @@ def group_category(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             actions.set_category_audience(request.user, group, form.cleaned_data["audience"])
         except ValidationError as error:
-            _error_message(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("Who may read the discussions is saved."))
     return redirect(group.get_absolute_url())

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from townsquare.core import permissions
 from townsquare.core.areas import area
-from townsquare.core.forms import apply_errors
+from townsquare.core.forms import apply_errors, flash_errors
 from townsquare.core.queries import community_for
 from townsquare.mentoring import actions, queries
 from townsquare.mentoring.forms import MentoringProfileForm, MentorRequestForm
@@ -76,8 +76,7 @@ def ask(request: HttpRequest, handle: str) -> HttpResponse:
         try:
             actions.request_mentor(request.user, mentor, form.cleaned_data["note"])
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_errors(request, error)
         else:
             messages.success(
                 request,
@@ -112,8 +111,7 @@ def answer(request: HttpRequest, request_id: int, decision: str) -> HttpResponse
         else:
             actions.withdraw_request(request.user, mentor_request)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
         return redirect("mentoring:home")
     other = mentor_request.mentor if decision == "withdraw" else mentor_request.mentee
     messages.success(request, DONE[decision] % {"name": other.display_name})
