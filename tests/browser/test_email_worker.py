@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import redis
@@ -85,6 +86,15 @@ class Worker:
             self.lines.append(line)
 
 
+def migrate_worker_database(env: dict[str, str], cwd: Path) -> None:
+    """Migrate the database a worker started with ``env`` will use."""
+    migrated = subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--noinput", "-v0"],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+
+
 @pytest.fixture
 def smtp_worker(tmp_path, redis_url, queue_name, smtp_server) -> Iterator[Worker]:
     """A real Celery worker process consuming only our queue, delivering to smtp_server."""
@@ -101,11 +111,7 @@ def smtp_worker(tmp_path, redis_url, queue_name, smtp_server) -> Iterator[Worker
         PYTHONUNBUFFERED="1",
     )
     # The worker writes its delivery keys (core.jobs.once) to its own database.
-    migrated = subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "--noinput", "-v0"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    migrate_worker_database(env, tmp_path)
     command = [
         sys.executable, "-m", "celery", "-A", "townsquare", "worker",
         "--pool=solo", "--concurrency=1", "--loglevel=INFO", "-Q", queue_name,

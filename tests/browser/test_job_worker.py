@@ -25,6 +25,7 @@ import pytest
 from tests import job_tasks
 from tests.browser.test_email_worker import (  # noqa: F401 - fixtures
     Worker,
+    migrate_worker_database,
     queue_name,
     redis_producer,
     redis_url,
@@ -59,16 +60,7 @@ def worker_environment(data_dir: Path, redis_url: str, **extra: str) -> dict[str
 def worker_data(tmp_path_factory) -> Path:
     """A migrated database for the workers (any REDIS_TEST_URL, any DATABASE_URL)."""
     data_dir = tmp_path_factory.mktemp("worker-data")
-    env = worker_environment(data_dir, "")
-    result = subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "--noinput", "-v0"],
-        env=env,
-        cwd=data_dir,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    migrate_worker_database(worker_environment(data_dir, ""), data_dir)
     return data_dir
 
 
