@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.test import Client
 
+from tests.smtp import smtp_delivery, smtp_server  # noqa: F401  (fixtures for every test)
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
 from townsquare.core import actions, buffers

@@ -210,6 +210,12 @@ if _email.get("EMAIL_FILE_PATH"):
     EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Townsquare <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where members' answers to community mail go (empty: the sender address).
+EMAIL_REPLY_TO = os.environ.get("EMAIL_REPLY_TO", "")
+# Permanent refusals in a row after which an address counts as bouncing (core.mail).
+EMAIL_BOUNCE_THRESHOLD = int(os.environ.get("EMAIL_BOUNCE_THRESHOLD", "3"))
+# The address of the site, for links in mail written by background jobs.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,23 +1,14 @@
-"""Fixtures for the end-to-end tests: a real SMTP server and a real Chromium.
+"""Fixtures for the end-to-end tests: a real Chromium (the SMTP server is in tests.smtp).
 
 Chromium comes from the system (Debian's ``chromium`` package, or ``CHROMIUM=/path``); the
 tests never download a browser, and fail (not skip) when there is none, so a CI run
 without a browser cannot pass unnoticed.
 """
 
-import email
-import email.policy
 import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connections
 
 CHROMIUM_ARGS = [
@@ -28,71 +19,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@dataclass(frozen=True)
-class ReceivedMail:
-    mail_from: str
-    rcpt_tos: list[str]
-    content: bytes
-
-    def parsed(self) -> EmailMessage:
-        return email.message_from_bytes(self.content, policy=email.policy.default)
-
-
-@dataclass
-class MailCollector:
-    """aiosmtpd handler: keeps every message it is given."""
-
-    received: list[ReceivedMail] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls this
-        with self._lock:
-            self.received.append(
-                ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
-            )
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class SMTPServer:
-    host: str
-    port: int
-    collector: MailCollector
-
-    @property
-    def received(self) -> list[ReceivedMail]:
-        with self.collector._lock:
-            return list(self.collector.received)
-
-    def wait_for_mail(self, count: int = 1, timeout: float = 10.0) -> list[ReceivedMail]:
-        """Everything received, once there are ``count`` messages or ``timeout`` has passed."""
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.received
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SMTPServer]:
-    """A real SMTP server on 127.0.0.1, in a thread, collecting what it receives."""
-    collector = MailCollector()
-    host = "127.0.0.1"
-    # aiosmtpd's Controller cannot listen on port 0 (it checks readiness by connecting to
-    # the configured port), so pick a free port first.
-    controller = Controller(collector, hostname=host, port=free_port(host), ready_timeout=10)
-    controller.start()
-    try:
-        yield SMTPServer(host=host, port=controller.port, collector=collector)
-    finally:
-        controller.stop()
 
 
 def chromium_executable() -> str:

@@ -13,35 +13,12 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
 from townsquare.accounts.models import GuidelinesAcceptance, User
-from townsquare.celery import app as celery_app
 from townsquare.core.models import ActivityEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 TYPED_EMAIL = "Zofia.Nowak@Example.com"
 CONFIRM_LINK_RE = re.compile(r"https?://[^\s<>\"']+/accounts/confirm-email/[^\s/<>\"']+/")
-
-
-@pytest.fixture
-def smtp_delivery(settings, smtp_server):
-    """Mail goes through the job queue to the test SMTP server, as in production."""
-    # pytest-django swaps in the locmem backend; put the queued one back.
-    settings.EMAIL_BACKEND = "townsquare.core.mail.QueuedEmailBackend"
-    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = smtp_server.host
-    settings.EMAIL_PORT = smtp_server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 10
-    # Run the job in-process whatever CELERY_BROKER_URL the environment has.
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        yield smtp_server
-    finally:
-        celery_app.conf.task_always_eager = eager
 
 
 def fill_signup(page: Page, *, email: str, handle: str, display_name: str) -> None:

@@ -2,11 +2,16 @@
 and a failed delivery is retried instead of lost."""
 
 import base64
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 class QueuedEmailBackend(BaseEmailBackend):
@@ -23,3 +28,53 @@ class QueuedEmailBackend(BaseEmailBackend):
                 )
             )
         return len(email_messages)
+
+
+# --- Addresses that bounce ---------------------------------------------------------------
+
+
+def record_refusals(refused: dict[str, tuple[int, bytes]]) -> None:
+    """Count a permanent refusal (5xx) for each address; mark those past the threshold."""
+    from townsquare.core.models import MailboxStatus
+
+    now = timezone.now()
+    for address, (code, reason) in refused.items():
+        with transaction.atomic():
+            status, _ = MailboxStatus.objects.select_for_update().get_or_create(
+                email=address.strip().lower()
+            )
+            status.failures += 1
+            status.last_error = f"{code} {reason.decode('utf-8', 'replace')}"[:1000]
+            status.last_failure_at = now
+            if status.failures >= settings.EMAIL_BOUNCE_THRESHOLD and not status.bouncing_since:
+                status.bouncing_since = now
+                logger.warning("Mail to %s keeps bouncing; stopped mailing it", address)
+            status.save()
+
+
+def record_delivered(addresses: Iterable[str]) -> None:
+    """The server accepted mail for these addresses: whatever failed before is forgotten."""
+    from townsquare.core.models import MailboxStatus
+
+    MailboxStatus.objects.filter(
+        email__in=[address.strip().lower() for address in addresses], failures__gt=0
+    ).update(failures=0, bouncing_since=None)
+
+
+def bouncing(addresses: Iterable[str]) -> set[str]:
+    """Which of these addresses (lower case) are marked as bouncing."""
+    from townsquare.core.models import MailboxStatus
+
+    return set(
+        MailboxStatus.objects.filter(
+            email__in=[address.strip().lower() for address in addresses],
+            bouncing_since__isnull=False,
+        ).values_list("email", flat=True)
+    )
+
+
+def retry_address(address: str) -> None:
+    """The member says their address works again: mail it until it bounces anew."""
+    from townsquare.core.models import MailboxStatus
+
+    MailboxStatus.objects.filter(email=address.strip().lower()).delete()

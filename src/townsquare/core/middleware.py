@@ -173,7 +173,13 @@ class AccessModeMiddleware:
 class GuidelinesGateMiddleware:
     """A member who has not accepted the guidelines in force accepts them first."""
 
-    EXEMPT = {"guidelines", "guidelines_accept", "guidelines_version", "guidelines_history"}
+    EXEMPT = {
+        "guidelines",
+        "guidelines_accept",
+        "guidelines_version",
+        "guidelines_history",
+        "unsubscribe",
+    }
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response

@@ -226,3 +226,22 @@ class CompletedJob(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class MailboxStatus(models.Model):
+    """How mail to one address has fared. Refusals by the receiving server add up; at
+    EMAIL_BOUNCE_THRESHOLD in a row the address is *bouncing* and nothing but account mail
+    (password reset, address confirmation) goes to it until the member fixes it (a new
+    address, or "try my address again"). A delivery that succeeds starts the count over."""
+
+    email = models.CharField(max_length=254, unique=True)  # lower case
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    bouncing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "mailbox statuses"
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.failures} failure(s)"

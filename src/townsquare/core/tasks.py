@@ -1,4 +1,6 @@
 import base64
+import logging
+import smtplib
 from email import message_from_bytes
 from email.message import Message
 
@@ -7,6 +9,9 @@ from django.core.mail import get_connection
 from django.core.mail.message import EmailMessage, MIMEMixin
 
 from townsquare.core.jobs import job, once, prune_completed
+from townsquare.core.mail import record_delivered, record_refusals
+
+logger = logging.getLogger(__name__)
 
 
 class _WireMessage(MIMEMixin, Message):
@@ -36,7 +41,23 @@ def deliver_email(task, wire: str, sender: str, recipients: list[str]) -> int:
             return 0
         connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
         message = _ComposedMessage(base64.b64decode(wire), sender, recipients)
-        return connection.send_messages([message])
+        try:
+            sent = connection.send_messages([message])
+        except smtplib.SMTPRecipientsRefused as error:
+            refused = {
+                address: answer
+                for address, answer in error.recipients.items()
+                if 500 <= answer[0] < 600
+            }
+            if len(refused) < len(error.recipients):
+                raise  # a temporary refusal (4xx): try again later
+            # Permanent: retrying would change nothing. Counted, so a bouncing address
+            # stops being mailed (core.mail.record_refusals); the reason is logged.
+            record_refusals(refused)
+            logger.warning("Mail to %s refused for good: %s", recipients, error.recipients)
+            return 0
+        record_delivered(recipients)
+        return sent
 
 
 @job(max_attempts=3, backoff=600)

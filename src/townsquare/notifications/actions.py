@@ -32,11 +32,14 @@ from townsquare.messaging.models import Block, Message, Participant
 from townsquare.notifications.models import (
     Channel,
     DefaultPreference,
+    DigestFrequency,
     GroupNotificationSetting,
     Kind,
+    MailSettings,
     MemberMute,
     Notification,
     Preference,
+    Stream,
 )
 
 BATCH_SIZE = 500
@@ -484,3 +487,52 @@ def notify_on_commit(name: str, object_id: int, **extra) -> None:
         fan_out.delay(name, object_id, extra)
 
     transaction.on_commit(enqueue)
+
+
+# --- Mail settings and unsubscribing --------------------------------------------------------
+
+
+@transaction.atomic
+def set_mail_settings(user: User, **values: object) -> MailSettings:
+    """A member chooses their digest rhythm and hour and which mailings they receive."""
+    from django.core.exceptions import ValidationError
+
+    allowed = {"digest", "digest_hour", "announcements", "onboarding"}
+    if set(values) - allowed:
+        raise ValueError(f"unknown mail settings {sorted(set(values) - allowed)}")
+    if "digest" in values and values["digest"] not in DigestFrequency.values:
+        raise ValidationError({"digest": "Unknown digest frequency."})
+    hour = values.get("digest_hour")
+    if hour is not None and (not isinstance(hour, int) or not 0 <= hour <= 23):
+        raise ValidationError({"digest_hour": "The hour is a number from 0 to 23."})
+    mail, _ = MailSettings.objects.get_or_create(user=user)
+    for name, value in values.items():
+        setattr(mail, name, value)
+    mail.save()
+    return mail
+
+
+@transaction.atomic
+def unsubscribe(user: User, stream: str, kind: str = "") -> None:
+    """Stop one stream of mail (the one-click link in every community mail). For
+    notification mail, the kind the mail was about (or every kind) goes back to the app:
+    the member still sees it in the notification centre."""
+    from townsquare.core import activity
+
+    if stream == Stream.NOTIFICATIONS:
+        kinds = [kind] if kind in Kind.values else list(Kind.values)
+        chosen = channel_choices(user)
+        for each in kinds:
+            if chosen[each] == Channel.EMAIL:
+                Preference.objects.update_or_create(
+                    user=user, kind=each, defaults={"channel": Channel.IN_APP}
+                )
+    elif stream == Stream.DIGEST:
+        set_mail_settings(user, digest=DigestFrequency.OFF)
+    elif stream == Stream.ANNOUNCEMENTS:
+        set_mail_settings(user, announcements=False)
+    elif stream == Stream.ONBOARDING:
+        set_mail_settings(user, onboarding=False)
+    else:
+        raise ValueError(f"unknown mail stream {stream!r}")
+    activity.record(user, "mail.unsubscribed", None, stream=stream, kind=kind)

@@ -160,3 +160,48 @@ class GroupNotificationSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: group {self.group_id} at {self.level}"
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off", _("Never")
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class Stream(models.TextChoices):
+    """The kinds of community mail a member can leave with one click (List-Unsubscribe).
+    Account mail (password reset, address confirmation) is not a stream: it always goes."""
+
+    NOTIFICATIONS = "notifications", _("Notification emails")
+    DIGEST = "digest", _("The digest")
+    ANNOUNCEMENTS = "announcements", _("Announcements and newsletters")
+    ONBOARDING = "onboarding", _("Welcome series")
+
+
+class MailSettings(models.Model):
+    """A member's community mail: the digest's rhythm and hour (local time), which streams
+    they receive, and when they were last mailed (batching, digests). No row: defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_settings"
+    )
+    digest = models.CharField(
+        _("digest"), max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    digest_hour = models.PositiveSmallIntegerField(_("digest hour (your time)"), default=7)
+    announcements = models.BooleanField(_("announcements and newsletters"), default=True)
+    onboarding = models.BooleanField(_("welcome series"), default=True)
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
+    notifications_mailed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"mail settings of {self.user_id}"
+
+    def receives(self, stream: str) -> bool:
+        if stream == Stream.DIGEST:
+            return self.digest != DigestFrequency.OFF
+        if stream == Stream.ANNOUNCEMENTS:
+            return self.announcements
+        if stream == Stream.ONBOARDING:
+            return self.onboarding
+        return True  # notification mail follows the channel chosen for each kind

@@ -7,9 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from townsquare.core import permissions
+from townsquare.accounts.models import User
+from townsquare.core import mail, permissions
+from townsquare.core.areas import OPEN, area
 from townsquare.core.queries import community_for
 from townsquare.forum.models import (
     CategoryNotificationSetting,
@@ -17,13 +20,15 @@ from townsquare.forum.models import (
     TagNotificationSetting,
     TopicReadState,
 )
-from townsquare.notifications import actions, queries
+from townsquare.notifications import actions, email, queries
+from townsquare.notifications.forms import MailSettingsForm
 from townsquare.notifications.models import (
     Channel,
     GroupNotificationSetting,
     Kind,
     MemberMute,
     Notification,
+    Stream,
 )
 
 
@@ -90,9 +95,25 @@ def preferences(request: HttpRequest) -> HttpResponse:
         actions.set_preferences(user, _read_channels(request.POST, Kind.values))
         messages.success(request, _("Your notification settings were saved."))
         return redirect("notifications:preferences")
+    current = email.mail_settings(user)
+    form = MailSettingsForm(
+        initial={
+            "digest": current.digest,
+            "digest_hour": current.digest_hour,
+            "announcements": current.announcements,
+            "onboarding": current.onboarding,
+        }
+    )
+    return _preferences_page(request, form)
+
+
+def _preferences_page(request: HttpRequest, form: MailSettingsForm, status: int = 200):
+    user = request.user
     chosen = actions.channel_choices(user)
     muted = NotificationLevel.MUTED
     context = {
+        "mail_form": form,
+        "bouncing": bool(mail.bouncing([user.email])),
         "rows": [(kind, label, chosen[kind]) for kind, label in Kind.choices],
         "channels": Channel.choices,
         "members": MemberMute.objects.filter(user=user).select_related("muted"),
@@ -107,7 +128,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "tags": TagNotificationSetting.objects.filter(user=user, level=muted).select_related("tag"),
         "groups": GroupNotificationSetting.objects.filter(user=user).select_related("group"),
     }
-    return render(request, "notifications/preferences.html", context)
+    return render(request, "notifications/preferences.html", context, status=status)
 
 
 @login_required
@@ -180,3 +201,47 @@ def manage_defaults(request: HttpRequest) -> HttpResponse:
         "channels": Channel.choices,
     }
     return render(request, "notifications/manage_defaults.html", context)
+
+
+@area(OPEN)  # reached from a mail, signed in or not, in every access mode
+@csrf_exempt  # the signed token is the credential; mail providers post without cookies
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in every community mail. GET asks to confirm (link scanners follow links);
+    POST unsubscribes — from the page's button, or from the mail program's one-click
+    ``List-Unsubscribe=One-Click`` (RFC 8058)."""
+    found = email.read_unsubscribe_token(token)
+    user = None
+    if found is not None:
+        user = User.objects.filter(pk=found[0], is_active=True).first()
+    if user is None:
+        return render(request, "notifications/unsubscribe_invalid.html", status=404)
+    _, stream, kind = found
+    context = {"stream": Stream(stream).label, "member": user}
+    if kind in Kind.values:
+        context["kind"] = Kind(kind).label
+    if request.method == "POST":
+        actions.unsubscribe(user, stream, kind)
+        return render(request, "notifications/unsubscribed.html", context)
+    return render(request, "notifications/unsubscribe.html", context)
+
+
+@login_required
+@require_POST
+def mail_settings(request: HttpRequest) -> HttpResponse:
+    """The digest and mailings part of the notification settings page."""
+    form = MailSettingsForm(request.POST)
+    if not form.is_valid():
+        return _preferences_page(request, form, status=400)
+    actions.set_mail_settings(request.user, **form.cleaned_data)
+    messages.success(request, _("Your mail settings were saved."))
+    return redirect("notifications:preferences")
+
+
+@login_required
+@require_POST
+def retry_address(request: HttpRequest) -> HttpResponse:
+    """The member fixed their mailbox: mail the address again until it bounces anew."""
+    mail.retry_address(request.user.email)
+    messages.success(request, _("We will send mail to %(address)s again.") % {
+        "address": request.user.email})  # fmt: skip
+    return redirect("notifications:preferences")
