@@ -32,4 +32,8 @@ def test_message_a_member_and_reply_without_reload(page: Page, live_server, guid
 
     sign_in(page, live_server, "reader@example.com")
     page.goto(live_server.url + "/")
-    expect(page.locator("header .account .badge")).to_have_text("1")
+    # One conversation unread; the notification badge (loaded by htmx) counts its messages.
+    expect(
+        page.locator('header .account .badge[title="Conversations with unread messages"]')
+    ).to_have_text("1")
+    expect(page.locator('header .account .badge[title="Unread notifications"]')).to_have_text("2")

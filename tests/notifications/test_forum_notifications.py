@@ -2,6 +2,7 @@
 watching and following; and who never does."""
 
 import pytest
+from django.test import Client
 
 from tests.forum.conftest import start_topic
 from tests.notifications.conftest import kinds
@@ -144,6 +145,14 @@ def test_a_moderator_removing_a_post_tells_its_author(member, bob, moderator, ge
         forum.delete_post(moderator, post)
     assert kinds(bob) == [Kind.MODERATION]
     assert Notification.objects.get(recipient=bob).actor is None
+    client = Client()
+    client.force_login(bob)
+    assert "A moderator removed your post" in client.get("/notifications/").content.decode()
+    with committed():
+        forum.recover_post(moderator, post)
+    assert kinds(bob) == [Kind.MODERATION, Kind.MODERATION]
+    # Gathered with the removal, the newest news leads: the post is back.
+    assert "A moderator restored your post" in client.get("/notifications/").content.decode()
 
 
 def test_mutes_of_topic_category_and_member_are_respected(

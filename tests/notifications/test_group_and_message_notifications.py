@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import make_member
 from tests.messaging.conftest import old_member
 from tests.notifications.conftest import kinds
 from townsquare.core.queries import get_community
@@ -51,6 +52,19 @@ def test_an_invitation_to_a_secret_group_tells_only_the_invitee(member, carol, d
     assert "Founders" in client.get("/notifications/").content.decode()
 
 
+def test_an_invitation_by_email_is_told_once_the_invitee_becomes_a_member(
+    member, guidelines, committed
+):
+    secret = groups.create_group(None, name="Founders", policy=JoinPolicy.SECRET)
+    groups.add_member(None, secret, member, GroupRole.OWNER)
+    with committed():
+        groups.invite_email(member, secret, "Erin@Example.com", "https://town.example/")
+    with committed():
+        erin = make_member("erin", guidelines)
+    assert kinds(erin) == [Kind.GROUP_INVITATION]
+    assert Notification.objects.get(recipient=erin).actor == member
+
+
 def test_a_message_tells_the_other_participants(guidelines, committed):
     alice, bob, carol = (old_member(h, guidelines) for h in ("alice", "bob", "carol"))
     with committed():
@@ -62,3 +76,17 @@ def test_a_message_tells_the_other_participants(guidelines, committed):
     assert kinds(alice) == [Kind.MESSAGE, Kind.MESSAGE]
     note = Notification.objects.filter(recipient=alice).first()
     assert note.group_key == f"message:conversation:{conversation.pk}"
+
+
+def test_the_group_page_shows_the_level_chosen(member, club):
+    from django.test import Client
+
+    assert club.category_id is not None
+    client = Client()
+    client.force_login(member)
+    url = club.get_absolute_url()
+    assert '<option value="1" selected>' in client.get(url).content.decode()
+    client.post(f"/g/{club.slug}/notifications/", {"level": "3"})
+    page = client.get(url).content.decode()
+    assert '<option value="3" selected>' in page
+    assert '<option value="1" selected>' not in page

@@ -448,9 +448,13 @@ def welcome_member(member: User) -> None:
     invitations sent to their address now wait for them, and they join the newcomers
     group if the community has one."""
     if member.email:
-        Invitation.objects.filter(
+        waiting = Invitation.objects.filter(
             email__iexact=member.email, user__isnull=True, state=InvitationState.PENDING
-        ).update(user=member)
+        )
+        attached = list(waiting.values_list("pk", flat=True))
+        waiting.filter(pk__in=attached).update(user=member)
+        for invitation_id in attached:  # told in the app, like an invitation by handle
+            notify_on_commit("group_invitation", invitation_id)
     community = get_community()
     if community.newcomers_group_id is not None:
         _add(None, community.newcomers_group, member, GroupRole.MEMBER, "group.newcomer_added")

@@ -25,6 +25,7 @@ from townsquare.groups.forms import (
     RoleForm,
 )
 from townsquare.groups.models import Group, GroupKind, Invitation, JoinRequest
+from townsquare.notifications import queries as notification_queries
 
 # Email invitations reach people outside the community: a few per hour per member.
 EMAIL_INVITES = ratelimit.Rate(limit=20, period=3600)
@@ -81,6 +82,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "own_request": queries.own_request(user, group),
         "own_invitation": queries.own_invitation(user, group),
         "request_form": JoinRequestForm(),
+        "notification_level": notification_queries.group_level(user, group.pk),
     }
     if may_manage:
         context["pending_requests"] = list(queries.pending_requests(group))

@@ -10,8 +10,9 @@ from django.utils.translation import ngettext
 from townsquare.accounts.models import User
 from townsquare.core import permissions
 from townsquare.core.models import Community
+from townsquare.forum.models import NotificationLevel
 from townsquare.groups.models import Invitation, InvitationState
-from townsquare.notifications.models import Kind, Notification
+from townsquare.notifications.models import GroupNotificationSetting, Kind, Notification
 
 CENTRE_SIZE = 100
 
@@ -138,6 +139,8 @@ def describe(item: Notification, count: int = 1) -> str:
             ) % {"count": count, "who": who}
         return _("New message from %(who)s") % {"who": who}
     if item.kind == Kind.MODERATION:
+        if item.data.get("action") == "restored":
+            return _("A moderator restored your post in “%(title)s”") % {"title": title}
         return _("A moderator removed your post in “%(title)s”") % {"title": title}
     return item.get_kind_display()
 
@@ -174,3 +177,15 @@ def centre(user: User, community: Community) -> list[Entry]:
         )
     entries.sort(key=lambda entry: (entry.first.created_at, entry.first.pk), reverse=True)
     return entries
+
+
+def group_level(user: User, group_id: int) -> int:
+    """The member's notification level for a group's discussions (normal when unset)."""
+    if not user.is_authenticated:
+        return NotificationLevel.NORMAL
+    level = (
+        GroupNotificationSetting.objects.filter(user=user, group_id=group_id)
+        .values_list("level", flat=True)
+        .first()
+    )
+    return NotificationLevel.NORMAL if level is None else level

@@ -437,6 +437,14 @@ def recover_post(actor: User, post: Post) -> Post:
         raise PermissionDenied
     post.deleted_at, post.deleted_by = None, None
     post.save(update_fields=["deleted_at", "deleted_by"])
+    if post.author_id and post.author_id != actor.pk:
+        notify_on_commit(
+            "moderation",
+            post.pk,
+            actor=actor.pk,
+            action="restored",
+            at=timezone.now().isoformat(),
+        )
     if post.is_first:
         topic.deleted_at, topic.deleted_by = None, None
         topic.save(update_fields=["deleted_at", "deleted_by"])
