@@ -131,7 +131,13 @@ def send_test(actor: User, step: OnboardingStep) -> None:
 # --- Deliveries ---------------------------------------------------------------------------
 
 
-def _decide(user: User, step: OnboardingStep, status: str, reason: str, now: datetime) -> bool:
+def _record(user: User, step: OnboardingStep, status: str, reason: str) -> None:
+    activity.record(None, f"onboarding.{status}", step, member=user.pk, reason=reason[:200])
+
+
+def _decide(
+    user: User, step: OnboardingStep, status: str, reason: str, now: datetime, *, log: bool = True
+) -> bool:
     """Record what became of a step for a member; False if it was decided already."""
     try:
         with transaction.atomic():
@@ -140,7 +146,8 @@ def _decide(user: User, step: OnboardingStep, status: str, reason: str, now: dat
             )
     except IntegrityError:
         return False
-    activity.record(None, f"onboarding.{status}", step, member=user.pk, reason=reason[:200])
+    if log:
+        _record(user, step, status, reason)
     return True
 
 
@@ -148,7 +155,7 @@ def _send(user: User, step: OnboardingStep, now: datetime) -> str | None:
     """Send one step to one member, at most once. A step that cannot be rendered fails
     alone, with its reason kept and logged."""
     with transaction.atomic():
-        if not _decide(user, step, DeliveryStatus.SENT, "", now):
+        if not _decide(user, step, DeliveryStatus.SENT, "", now, log=False):
             return None
         try:
             context = render_step(user, step)
@@ -163,8 +170,10 @@ def _send(user: User, step: OnboardingStep, now: datetime) -> str | None:
             OnboardingDelivery.objects.filter(user=user, step=step).update(
                 status=DeliveryStatus.FAILED, reason=reason[:500]
             )
+            _record(user, step, DeliveryStatus.FAILED, reason)
             return DeliveryStatus.FAILED
         message.send()  # queued; leaves when this transaction commits
+        _record(user, step, DeliveryStatus.SENT, "")
     return DeliveryStatus.SENT
 
 

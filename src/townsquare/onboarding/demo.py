@@ -1,12 +1,12 @@
 """The demo's welcome series: five steps (core/demo/onboarding.json), loaded once."""
 
 import json
+import re
 from pathlib import Path
 
 from townsquare.forum.models import Category
 from townsquare.onboarding import actions
 from townsquare.onboarding.models import OnboardingStep
-from townsquare.onboarding.placeholders import escape_markdown
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "core" / "demo" / "onboarding.json"
 
@@ -21,7 +21,8 @@ def load() -> dict[str, int]:
     )
     introductions = "the forum"
     if category is not None:
-        introductions = f"[{escape_markdown(category.name)}]({category.get_absolute_url()})"
+        name = re.sub(r"([\\\[\]])", r"\\\1", category.name)  # brackets stay text
+        introductions = f"[{name}]({category.get_absolute_url()})"
     for entry in data["steps"]:
         literal = introductions.replace("{", "{{").replace("}", "}}")
         body = entry["body"].replace("{introductions}", literal)

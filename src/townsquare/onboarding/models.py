@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 class Goal(models.TextChoices):
     """What a step asks the member to do; once done, the step is skipped (goals.py)."""
 
-    NONE = "none", _("None (always sent)")
+    NONE = "none", _("Nothing: never skip")
     PROFILE_COMPLETE = "profile_complete", _("Completed their profile")
-    HAS_POSTED = "has_posted", _("Has posted")
-    HAS_REPLIED = "has_replied", _("Has replied to a topic")
+    HAS_POSTED = "has_posted", _("Posted a topic or reply")
+    HAS_REPLIED = "has_replied", _("Replied to a topic")
     JOINED_GROUP = "joined_group", _("Joined a group")
 
 
