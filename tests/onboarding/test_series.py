@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.conftest import make_member
 from townsquare.accounts import actions as account_actions
-from townsquare.accounts.models import User
+from townsquare.accounts.models import Role, User
 from townsquare.core import actions as core_actions
 from townsquare.forum import actions as forum
 from townsquare.onboarding import actions, demo, tasks
@@ -209,3 +209,27 @@ def test_the_demo_has_a_five_step_series(member):
         run(joined + timedelta(days=day, minutes=5))
     assert len(mail.outbox) == 5
     assert reverse("forum:category", args=["newcomers"]) in mail.outbox[2].alternatives[0][0]
+
+
+def test_goals_joined_group_and_has_replied(guidelines):
+    from townsquare.groups import actions as groups
+    from townsquare.groups.models import GroupKind
+    from townsquare.onboarding import goals
+
+    boss = make_member("boss", guidelines, role=Role.MANAGER)
+    welcome = groups.create_group(boss, name="Welcome", kind=GroupKind.NEWCOMERS)
+    core_actions.update_community(None, newcomers_group=welcome)
+    alice, bob = make_member("alice", guidelines), make_member("bob", guidelines)
+    ids = [alice.pk, bob.pk]
+    assert goals.met(Goal.JOINED_GROUP, ids) == set()  # the newcomers group does not count
+    hikers = groups.create_group(boss, name="Hikers")
+    groups.join_group(bob, hikers)
+    assert goals.met(Goal.JOINED_GROUP, ids) == {bob.pk}
+
+    general = forum.create_category(None, name="General")
+    topic = forum.create_topic(alice, general, title="Hello all", body="I am Alice, hello!")
+    assert goals.met(Goal.HAS_POSTED, ids) == {alice.pk}
+    assert goals.met(Goal.HAS_REPLIED, ids) == set()
+    forum.create_post(bob, topic, body="Welcome, Alice!")
+    assert goals.met(Goal.HAS_REPLIED, ids) == {bob.pk}
+    assert goals.met(Goal.NONE, ids) == set()
