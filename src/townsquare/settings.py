@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "townsquare.messaging",
     "townsquare.imports",
     "townsquare.notifications",
+    "townsquare.onboarding",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -192,6 +193,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     "retire-newcomers": {"task": "townsquare.groups.tasks.retire_newcomers", "schedule": 86400.0},
+    "onboarding": {"task": "townsquare.onboarding.tasks.send_due_steps", "schedule": 3600.0},
 }
 
 # --- Email --------------------------------------------------------------------------------

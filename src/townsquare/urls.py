@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("townsquare.messaging.urls")),
     path("", include("townsquare.imports.urls")),
     path("", include("townsquare.notifications.urls")),
+    path("", include("townsquare.onboarding.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -89,6 +89,7 @@ from townsquare.core.permissions.notifications import (
     members_who_may_view_post,
     members_who_may_view_topic,
 )
+from townsquare.core.permissions.onboarding import may_manage_onboarding
 from townsquare.core.permissions.profiles import (
     audiences_seen_by,
     may_follow,
@@ -134,6 +135,7 @@ __all__ = [
     "may_manage_group",
     "may_manage_groups",
     "may_manage_jobs",
+    "may_manage_onboarding",
     "may_message",
     "may_moderate",
     "may_oversee_mentoring",

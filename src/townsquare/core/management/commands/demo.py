@@ -13,6 +13,7 @@ from townsquare.forum import demo as forum_demo
 from townsquare.groups import demo as groups_demo
 from townsquare.mentoring import demo as mentoring_demo
 from townsquare.messaging import demo as messaging_demo
+from townsquare.onboarding import demo as onboarding_demo
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "people.json"
 # Demo sign-ins, printed at the end. A demo is for trying things on a laptop.
@@ -93,6 +94,8 @@ class Command(BaseCommand):
                 "Mentoring: {mentors} mentors, {mentees} mentees, {pairs} pairs, "
                 "{waiting} requests waiting.".format(**mentoring)
             )
+        if onboarding := onboarding_demo.load():
+            self.stdout.write("Welcome series: {steps} mails.".format(**onboarding))
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
         self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
         self.stdout.write("Also: manager@, moderator@ and member@example.com, same password.")
