@@ -1,8 +1,10 @@
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
@@ -51,7 +53,7 @@ class Command(BaseCommand):
                 account_actions.accept_guidelines(user, guidelines)
                 created += 1
         existing = {h.lower() for h in User.objects.values_list("handle", flat=True)}
-        for person in data["people"]:
+        for index, person in enumerate(data["people"]):
             if person["handle"].lower() in existing:
                 continue
             user = account_actions.register_member(
@@ -68,6 +70,10 @@ class Command(BaseCommand):
                 job_title=person["job_title"], location=person["location"],
                 expertise=person["expertise"],
             )  # fmt: skip
+            # The demo's people joined over the past year, not all this minute (so the
+            # directory's newest members and the welcome series look like a real community).
+            joined = timezone.now() - timedelta(days=20 + (index * 37) % 340)
+            User.objects.filter(pk=user.pk).update(date_joined=joined)
             created += 1
         self.stdout.write(
             f"{community.name}: {created} members added, {User.objects.count()} in all."
