@@ -104,7 +104,7 @@ class Notification(models.Model):
             ),
             # The notification mail's sweep (notifications.mailing): rows still to mail.
             models.Index(
-                fields=["created_at", "recipient"],
+                fields=["recipient", "created_at"],
                 condition=Q(channel="email", emailed_at__isnull=True, read_at__isnull=True),
                 name="notification_to_mail",
             ),

@@ -22,6 +22,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='notification',
-            index=models.Index(condition=models.Q(('channel', 'email'), ('emailed_at__isnull', True), ('read_at__isnull', True)), fields=['created_at', 'recipient'], name='notification_to_mail'),
+            index=models.Index(condition=models.Q(('channel', 'email'), ('emailed_at__isnull', True), ('read_at__isnull', True)), fields=['recipient', 'created_at'], name='notification_to_mail'),
         ),
     ]
