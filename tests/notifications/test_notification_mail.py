@@ -8,15 +8,18 @@ from pathlib import Path
 
 import pytest
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import make_member
 from tests.forum.conftest import start_topic
+from tests.messaging.conftest import old_member
 from townsquare import settings as project_settings
 from townsquare.core import scheduler
 from townsquare.core.models import MailboxStatus
 from townsquare.core.queries import get_community
 from townsquare.forum import actions as forum
+from townsquare.messaging import actions as messaging
 from townsquare.notifications import actions, email, mailing, tasks
 from townsquare.notifications.models import (
     Channel,
@@ -327,3 +330,43 @@ def test_members_are_queued_in_chunks():
         list(range(200, 400)),
         list(range(400, 450)),
     ]
+
+
+def test_a_direct_message_is_mailed_after_the_delay_with_a_link_to_the_conversation(
+    guidelines, committed, smtp_delivery, sweep
+):
+    alice, bob = old_member("alice", guidelines), old_member("bob", guidelines)
+    by_email(bob, kind=Kind.MESSAGE)
+    with committed():
+        conversation = messaging.start_conversation(alice, get_community(), ["bob"], "Hi Bob")
+    later(30)
+    sweep()
+    assert smtp_delivery.received == []  # a minute: read in the app by then, not mailed
+    later(31)
+    sweep()
+    [received] = smtp_delivery.wait_for_mail(1)
+    message, text, html = parts(received)
+    assert received.rcpt_tos == [bob.email]
+    assert message["Subject"].strip() == "New message from Alice"
+    url = SITE + reverse("messaging:conversation", args=[conversation.pk])
+    assert url in text and f'href="{url}"' in html
+
+
+def test_a_long_mail_lists_the_newest_and_counts_the_rest(
+    member, bob, general, committed, smtp_delivery, sweep, monkeypatch
+):
+    monkeypatch.setattr(mailing, "MAX_ENTRIES", 2)
+    by_email(member)
+    for title in ("First", "Second", "Third", "Fourth"):
+        topic = start_topic(member, general, title=f"{title} topic")
+        with committed():
+            forum.create_post(bob, topic, body=f"An answer to the {title.lower()} one.")
+    later(61)
+    sweep()
+    [received] = smtp_delivery.wait_for_mail(1)
+    message, text, html = parts(received)
+    assert message["Subject"].strip() == f"4 new notifications in {get_community().name}"
+    assert "Fourth topic" in text and "Third topic" in text and "Second topic" not in text
+    assert "…and 2 more." in text and "…and 2 more." in html
+    assert SITE + reverse("notifications:centre") in text
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()  # all handled
