@@ -194,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retire-newcomers": {"task": "townsquare.groups.tasks.retire_newcomers", "schedule": 86400.0},
     "onboarding": {"task": "townsquare.onboarding.tasks.send_due_steps", "schedule": 3600.0},
+    "send-notification-mail": {
+        "task": "townsquare.notifications.tasks.send_notification_mail",
+        "schedule": 60.0,
+    },
 }
 
 # --- Email --------------------------------------------------------------------------------
@@ -218,6 +222,11 @@ EMAIL_REPLY_TO = os.environ.get("EMAIL_REPLY_TO", "")
 EMAIL_BOUNCE_THRESHOLD = int(os.environ.get("EMAIL_BOUNCE_THRESHOLD", "3"))
 # The address of the site, for links in mail written by background jobs.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Notification mail ("email at once", notifications.mailing): a notification waits this many
+# seconds before it is mailed (read in the app by then: not mailed), and a member gets at
+# most one notification mail per window; what comes in the meantime goes into the next one.
+NOTIFICATION_EMAIL_DELAY = int(os.environ.get("NOTIFICATION_EMAIL_DELAY", "60"))
+NOTIFICATION_EMAIL_WINDOW = int(os.environ.get("NOTIFICATION_EMAIL_WINDOW", "300"))
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -38,6 +38,16 @@ class Channel(models.TextChoices):
     OFF = "off", _("Off")
 
 
+class MailOutcome(models.TextChoices):
+    """What the email part did with a row it handled (``Notification.emailed_at`` is then
+    set, so it is not looked at again): mailed, or why not."""
+
+    SENT = "sent", _("Mailed")
+    SKIPPED = "skipped", _("Not mailed: the address bounces or the account is inactive")
+    HIDDEN = "hidden", _("Not mailed: no longer visible to the member")
+    FAILED = "failed", _("Not mailed: the mail could not be built")
+
+
 class Notification(models.Model):
     """One thing one member is told about. ``actor`` is empty for the system and for
     anonymous posts (whose author is never revealed). ``event_key`` names the event, so
@@ -75,6 +85,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_outcome = models.CharField(
+        max_length=10, choices=MailOutcome.choices, blank=True, default=""
+    )
 
     class Meta:
         constraints = [
@@ -88,6 +101,12 @@ class Notification(models.Model):
                 fields=["recipient", "-created_at"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread",
+            ),
+            # The notification mail's sweep (notifications.mailing): rows still to mail.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(channel="email", emailed_at__isnull=True, read_at__isnull=True),
+                name="notification_to_mail",
             ),
         ]
 
