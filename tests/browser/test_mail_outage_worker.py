@@ -51,8 +51,7 @@ def test_mail_waits_while_the_smtp_server_is_down_and_arrives_once_when_it_is_ba
     # The server was there, and went away: the port is known and refuses connections.
     smtp_controller(port, MailCollector()).stop()
     worker = start_worker(
-        EMAIL_URL=f"smtp://127.0.0.1:{port}",
-        EMAIL_TIMEOUT="5",
+        EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=5",
         TOWNSQUARE_JOB_BACKOFF_SCALE="0.01",  # 30 s, 60 s, 120 s ... become 0.3 s, 0.6 s ...
         TOWNSQUARE_JOB_VISIBILITY_TIMEOUT="120",
     )
