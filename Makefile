@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export TOWNSQUARE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install messages lint bench bench-forum
+.PHONY: demo test install messages lint bench bench-forum bench-fanout
 
 $(BIN)/townsquare: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Townsquare needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -65,3 +65,10 @@ bench-forum: install
 			--output bench/results/forum-postgresql$(BENCH_SUFFIX).json \
 			--command "make bench-forum$(if $(SIZE), SIZE=$(SIZE),)"; \
 	else echo "BENCH_PG_URL is empty: PostgreSQL skipped."; fi
+
+# Fan-out of one new topic to 100,000 watchers through two real Celery workers (Redis
+# database 14), on SQLite and on PostgreSQL (docs/performance.md, "Fan-out").
+BENCH_FANOUT_PG_URL ?= postgres://postgres@127.0.0.1:5432/ts_bench_fanout
+bench-fanout: install
+	$(BENCH_RUN) bench/fanout.py --databases sqlite,postgresql \
+		--sqlite-url sqlite:///$(BENCH_DATA_DIR)/fanout.sqlite3 --pg-url "$(BENCH_FANOUT_PG_URL)"

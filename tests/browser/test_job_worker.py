@@ -51,8 +51,8 @@ def worker_environment(data_dir: Path, redis_url: str, **extra: str) -> dict[str
         PYTHONUNBUFFERED="1",
         TOWNSQUARE_JOB_BACKOFF_SCALE="0.2",
         TOWNSQUARE_JOB_VISIBILITY_TIMEOUT="1",
-        **extra,
     )
+    env.update(extra)  # may override the above
     return env
 
 
@@ -84,11 +84,12 @@ def wait_for(check: Callable[[], object], timeout: float, worker: Worker | None 
 
 
 @pytest.fixture
-def start_worker(tmp_path, worker_data, redis_url, queue_name) -> Iterator[Callable[[], Worker]]:
-    """Starts real Celery worker processes on our queue; stops the ones still running."""
+def start_worker(tmp_path, worker_data, redis_url, queue_name) -> Iterator[Callable[..., Worker]]:
+    """Starts real Celery worker processes on our queue (``start(NAME=value)`` adds to
+    their environment); stops the ones still running."""
     started: list[tuple[Worker, threading.Thread]] = []
 
-    def start() -> Worker:
+    def start(**extra_env: str) -> Worker:
         command = [
             sys.executable, "-m", "celery", "-A", "townsquare", "worker", "-I", "tests.job_tasks",
             "--pool=solo", "--concurrency=1", "--loglevel=INFO", "-Q", queue_name,
@@ -97,7 +98,7 @@ def start_worker(tmp_path, worker_data, redis_url, queue_name) -> Iterator[Calla
         ]  # fmt: skip
         process = subprocess.Popen(
             command,
-            env=worker_environment(worker_data, redis_url),
+            env=worker_environment(worker_data, redis_url, **extra_env),
             cwd=tmp_path,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

@@ -8,7 +8,7 @@ for the kind is looked up, and one row per member and event is inserted (a uniqu
 makes a second run create nothing).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -43,6 +43,10 @@ from townsquare.notifications.models import (
 )
 
 BATCH_SIZE = 500
+# Above this many candidates, the fan-out job hands them to ``deliver_batch`` jobs of this
+# size, which all the workers share (notifications.tasks).
+JOB_SIZE = 5000
+STREAM_CHUNK = 2000
 
 # When a member qualifies several ways for one event, the first kind here wins.
 PRIORITY = [
@@ -194,15 +198,26 @@ def _watchers(topic: Topic, levels: list[int]) -> Iterator[int]:
     category_ids = [topic.category_id]
     if topic.category.parent_id:
         category_ids.append(topic.category.parent_id)
-    yield from CategoryNotificationSetting.objects.filter(
-        category_id__in=category_ids, level__in=levels
-    ).values_list("user_id", flat=True)
-    yield from TagNotificationSetting.objects.filter(
-        tag_id__in=TopicTag.objects.filter(topic=topic).values("tag_id"), level__in=levels
-    ).values_list("user_id", flat=True)
-    yield from GroupNotificationSetting.objects.filter(
-        group__category_id__in=category_ids, level__in=levels
-    ).values_list("user_id", flat=True)
+    # Streamed (iterator): a category may have a hundred thousand watchers.
+    yield from (
+        CategoryNotificationSetting.objects.filter(category_id__in=category_ids, level__in=levels)
+        .values_list("user_id", flat=True)
+        .iterator(chunk_size=STREAM_CHUNK)
+    )
+    yield from (
+        TagNotificationSetting.objects.filter(
+            tag_id__in=TopicTag.objects.filter(topic=topic).values("tag_id"), level__in=levels
+        )
+        .values_list("user_id", flat=True)
+        .iterator(chunk_size=STREAM_CHUNK)
+    )
+    yield from (
+        GroupNotificationSetting.objects.filter(
+            group__category_id__in=category_ids, level__in=levels
+        )
+        .values_list("user_id", flat=True)
+        .iterator(chunk_size=STREAM_CHUNK)
+    )
 
 
 def _post_recipients(post: Post) -> dict[int, str]:
@@ -243,17 +258,42 @@ def _forum_event(key: str, post: Post, actor_id: int | None, **data) -> Event:
     )
 
 
+def _gather(user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    candidates: dict[int, str] = {}
+    _add(candidates, user_ids, kind)
+    return candidates
+
+
 def _load_post(post_id: int) -> Post | None:
     return Post.objects.select_related("topic__category", "reply_to").filter(pk=post_id).first()
 
 
 def recipients(name: str, object_id: int, extra: dict) -> tuple[Event, dict[int, str]] | None:
     """The event called ``name`` about ``object_id`` and everyone who might hear of it."""
+    found = _resolve(name, object_id, extra)
+    if found is None:
+        return None
+    event, candidates = found
+    return event, candidates()
+
+
+def event_for(name: str, object_id: int, extra: dict) -> Event | None:
+    """The event alone, without working out who might hear of it (``deliver_batch``)."""
+    found = _resolve(name, object_id, extra)
+    return None if found is None else found[0]
+
+
+Candidates = Callable[[], dict[int, str]]
+
+
+def _resolve(name: str, object_id: int, extra: dict) -> tuple[Event, Candidates] | None:
+    """The event, and a function that works out its candidates (only when asked: they
+    can be many)."""
     if name == "post":
         post = _load_post(object_id)
         if post is None or post.is_deleted:
             return None
-        return _forum_event(f"post:{post.pk}", post, post.author_id), _post_recipients(post)
+        return _forum_event(f"post:{post.pk}", post, post.author_id), lambda: _post_recipients(post)
     if name == "reaction":
         post = _load_post(object_id)
         if post is None or post.is_deleted:
@@ -265,13 +305,13 @@ def recipients(name: str, object_id: int, extra: dict) -> tuple[Event, dict[int,
             reaction=extra["kind"],
         )
         event.target = f"post:{post.pk}"
-        return event, {post.author_id: Kind.REACTION} if post.author_id else {}
+        return event, lambda: {post.author_id: Kind.REACTION} if post.author_id else {}
     if name == "answer":
         post = _load_post(object_id)
         if post is None or post.is_deleted:
             return None
         event = _forum_event(f"answer:{post.pk}", post, extra.get("actor"))
-        return event, {post.author_id: Kind.ANSWER_ACCEPTED} if post.author_id else {}
+        return event, lambda: {post.author_id: Kind.ANSWER_ACCEPTED} if post.author_id else {}
     if name == "moderation":
         post = _load_post(object_id)
         if post is None:
@@ -284,7 +324,7 @@ def recipients(name: str, object_id: int, extra: dict) -> tuple[Event, dict[int,
         )
         event.target = f"post:{post.pk}"
         event.shown_actor_id = None  # moderators act for the community
-        return event, {post.author_id: Kind.MODERATION} if post.author_id else {}
+        return event, lambda: {post.author_id: Kind.MODERATION} if post.author_id else {}
     if name == "group_request":
         join_request = JoinRequest.objects.select_related("group").filter(pk=object_id).first()
         if join_request is None:
@@ -301,9 +341,7 @@ def recipients(name: str, object_id: int, extra: dict) -> tuple[Event, dict[int,
             group=group,
             data={"name": group.name},
         )
-        candidates: dict[int, str] = {}
-        _add(candidates, runners, Kind.GROUP_REQUEST)
-        return event, candidates
+        return event, lambda: _gather(runners, Kind.GROUP_REQUEST)
     if name == "group_approved":
         join_request = JoinRequest.objects.select_related("group").filter(pk=object_id).first()
         if join_request is None:
@@ -317,7 +355,7 @@ def recipients(name: str, object_id: int, extra: dict) -> tuple[Event, dict[int,
             group=group,
             data={"name": group.name},
         )
-        return event, {join_request.user_id: Kind.GROUP_APPROVED}
+        return event, lambda: {join_request.user_id: Kind.GROUP_APPROVED}
     if name == "group_invitation":
         invitation = Invitation.objects.select_related("group").filter(pk=object_id).first()
         if invitation is None or invitation.user_id is None:
@@ -331,7 +369,7 @@ def recipients(name: str, object_id: int, extra: dict) -> tuple[Event, dict[int,
             group=group,
             data={"name": group.name, "invitation": invitation.pk},
         )
-        return event, {invitation.user_id: Kind.GROUP_INVITATION}
+        return event, lambda: {invitation.user_id: Kind.GROUP_INVITATION}
     if name == "message":
         message = Message.objects.filter(pk=object_id).first()
         if message is None:
@@ -346,9 +384,7 @@ def recipients(name: str, object_id: int, extra: dict) -> tuple[Event, dict[int,
             shown_actor_id=message.author_id,
             conversation_id=message.conversation_id,
         )
-        candidates = {}
-        _add(candidates, others, Kind.MESSAGE)
-        return event, candidates
+        return event, lambda: _gather(others, Kind.MESSAGE)
     raise ValueError(f"unknown notification event {name!r}")
 
 
@@ -420,6 +456,15 @@ def _may_see(event: Event, ids: set[int]) -> set[int]:
 def deliver(event: Event, candidates: dict[int, str]) -> int:
     """Tell these members (id → kind) about the event; returns how many rows were added."""
     ids = set(candidates) - {event.actor_id, None}
+    key = event.key[:100]
+    # Those already told (a job delivered again, a batch sent twice) are done: skipping
+    # them early spares the checks below. The unique (recipient, event) key still makes
+    # sure that two runs at the same time insert one row.
+    ids -= set(
+        Notification.objects.filter(event_key=key, recipient_id__in=ids).values_list(
+            "recipient_id", flat=True
+        )
+    )
     if not ids:
         return 0
     if event.data.get("action"):
@@ -449,33 +494,75 @@ def deliver(event: Event, candidates: dict[int, str]) -> int:
                     kind=kind,
                     channel=channel,
                     actor_id=event.shown_actor_id,
-                    topic=event.topic,
-                    post=event.post,
-                    group=event.group,
+                    # Ids, not instances: a hundred thousand rows skip the descriptors.
+                    topic_id=event.topic.pk if event.topic else None,
+                    post_id=event.post.pk if event.post else None,
+                    group_id=event.group.pk if event.group else None,
                     conversation_id=event.conversation_id,
                     data=event.data,
-                    event_key=event.key[:100],
+                    event_key=key,
                     group_key=f"{kind}:{event.target}"[:100],
                     created_at=now,
                 )
             )
-    before = Notification.objects.filter(event_key=event.key[:100]).count()
+    if not rows:
+        return 0
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return Notification.objects.filter(event_key=event.key[:100]).count() - before
+    # Counted among this batch's recipients only (the unique index answers): counting the
+    # whole event would read every row delivered so far, once per batch.
+    return Notification.objects.filter(
+        event_key=key, recipient_id__in=[row.recipient_id for row in rows]
+    ).count()
 
 
-def fan_out_now(name: str, object_id: int, extra: dict | None = None) -> int:
-    """Work out the recipients of an event and deliver it in batches (the task's body)."""
+Share = Callable[[dict[str, list[int]]], None]
+
+
+def fan_out_now(
+    name: str, object_id: int, extra: dict | None = None, share: Share | None = None
+) -> int:
+    """Work out the recipients of an event and deliver it in batches (the task's body);
+    returns how many notifications were added.
+
+    With ``share``, an event for more than JOB_SIZE members is not delivered here: each
+    slice of JOB_SIZE recipients (as ``{kind: [member ids]}``) goes to ``share``, which
+    queues a ``deliver_batch`` job for it, so that every worker takes part. Then it
+    returns 0 (the jobs count their own).
+    """
     found = recipients(name, object_id, extra or {})
     if found is None:
         return 0
     event, candidates = found
     ids = sorted(candidates)
+    if share is not None and len(ids) > JOB_SIZE:
+        for start in range(0, len(ids), JOB_SIZE):
+            by_kind: dict[str, list[int]] = {}
+            for user_id in ids[start : start + JOB_SIZE]:
+                by_kind.setdefault(candidates[user_id], []).append(user_id)
+            share(by_kind)
+        return 0
+    return _deliver_in_batches(event, candidates, ids)
+
+
+def _deliver_in_batches(event: Event, candidates: dict[int, str], ids: list[int]) -> int:
     added = 0
     for start in range(0, len(ids), BATCH_SIZE):
         batch = {user_id: candidates[user_id] for user_id in ids[start : start + BATCH_SIZE]}
         added += deliver(event, batch)
     return added
+
+
+def deliver_share(name: str, object_id: int, extra: dict, by_kind: dict[str, list[int]]) -> int:
+    """Deliver one slice of a shared fan-out (the ``deliver_batch`` job's body). The event
+    is loaded again: a post deleted meanwhile is told to nobody more."""
+    event = event_for(name, object_id, extra or {})
+    if event is None:
+        return 0
+    unknown = set(by_kind) - set(Kind.values)
+    if unknown:
+        raise ValueError(f"unknown notification kinds {sorted(unknown)}")
+    candidates = {user_id: kind for kind, user_ids in by_kind.items() for user_id in user_ids}
+    return _deliver_in_batches(event, candidates, sorted(candidates))
 
 
 def notify_on_commit(name: str, object_id: int, **extra) -> None:

@@ -2,11 +2,29 @@ from townsquare.core.jobs import job
 from townsquare.notifications import actions, mailing
 
 
-@job(max_attempts=5)  # idempotent: a retry or a redelivery creates nothing twice
-def fan_out(name: str, object_id: int, extra: dict | None = None) -> int:
+@job(max_attempts=5, bind=True)  # idempotent: a retry or a redelivery creates nothing twice
+def fan_out(task, name: str, object_id: int, extra: dict | None = None) -> int:
     """Deliver one event to everyone who should hear of it, in batches. Running it twice
-    creates nothing twice (one row per member and event)."""
-    return actions.fan_out_now(name, object_id, extra)
+    creates nothing twice (one row per member and event).
+
+    An event for many members (over ``actions.JOB_SIZE``) is shared out: one
+    ``deliver_batch`` job per slice, on the queue this job came from, so every worker
+    takes a part. Each is idempotent too, so a fan-out job delivered again after its
+    worker died only queues slices that find their work done.
+    """
+    delivery = task.request.delivery_info or {}
+    queue = delivery.get("routing_key") or None
+
+    def share(by_kind: dict[str, list[int]]) -> None:
+        deliver_batch.apply_async(args=[name, object_id, extra or {}, by_kind], queue=queue)
+
+    return actions.fan_out_now(name, object_id, extra, share=share)
+
+
+@job(max_attempts=5)  # idempotent, like fan_out
+def deliver_batch(name: str, object_id: int, extra: dict, recipients: dict[str, list[int]]) -> int:
+    """Deliver one slice of a shared fan-out: ``recipients`` is ``{kind: [member ids]}``."""
+    return actions.deliver_share(name, object_id, extra, recipients)
 
 
 @job(max_attempts=3, backoff=30)
