@@ -165,6 +165,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue jobs go to and workers read by default: sites sharing one Redis (or tests) can
+# keep theirs apart.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TOWNSQUARE_JOB_QUEUE", "celery")
 # Longer than the longest retry delay (core.tasks), or Redis would hand a waiting retry to
 # a second worker and the job would run twice.
 # A job whose worker died unannounced (killed, machine lost) is handed out again only after
