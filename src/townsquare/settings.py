@@ -201,6 +201,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "townsquare.notifications.tasks.send_notification_mail",
         "schedule": 60.0,
     },
+    # Digests go out at each member's local hour; every half hour finds who is due.
+    "send-digests": {"task": "townsquare.notifications.tasks.send_digests", "schedule": 1800.0},
 }
 
 # --- Email --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from townsquare.accounts.models import User
 from townsquare.core.mail import bouncing
+from townsquare.core.models import Community
 from townsquare.core.queries import get_community
 from townsquare.notifications.models import MailSettings, Stream
 
@@ -81,10 +82,11 @@ def mailable(users: Iterable[User], stream: str | None) -> list[User]:
     ]
 
 
-def sender() -> str:
+def sender(community: Community | None = None) -> str:
     """The community's name with the configured sending address."""
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((get_community().name, address or "noreply@localhost"))
+    name = (community or get_community()).name
+    return formataddr((name, address or "noreply@localhost"))
 
 
 def compose(
@@ -95,13 +97,15 @@ def compose(
     stream: str | None,
     unsubscribe_kind: str = "",
     reply_to: str | None = None,
+    community: Community | None = None,
 ) -> EmailMultiAlternatives:
     """One mail to one member, rendered in their language and time zone.
 
     ``stream`` None marks account mail (no unsubscribe headers). Template errors are
-    raised, so the caller fails this one mail and goes on with the next.
+    raised, so the caller fails this one mail and goes on with the next. A job mailing
+    many members passes ``community`` (read once) instead of reading it for every mail.
     """
-    community = get_community()
+    community = community or get_community()
     context = {
         "community": community,
         "member": user,
@@ -123,7 +127,7 @@ def compose(
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=sender(),
+        from_email=sender(community),
         to=[user.email],
         reply_to=[reply] if reply else None,
         headers=headers,

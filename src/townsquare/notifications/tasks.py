@@ -1,5 +1,5 @@
 from townsquare.core.jobs import job
-from townsquare.notifications import actions, mailing
+from townsquare.notifications import actions, digest, mailing
 
 
 @job(max_attempts=5, bind=True)  # idempotent: a retry or a redelivery creates nothing twice
@@ -38,3 +38,17 @@ def send_notification_mail() -> int:
 def mail_notifications(user_ids: list[int]) -> int:
     """One notification mail per member who has some due; returns how many were sent."""
     return mailing.mail_members(user_ids)
+
+
+@job(max_attempts=3, backoff=60)
+def send_digests() -> int:
+    """Every half hour: queue ``send_digest_batch`` for the members whose digest is due
+    (their local digest hour has come, and none was sent this period), in chunks
+    (notifications.digest). Returns how many members were queued."""
+    return digest.sweep(lambda user_ids: send_digest_batch.delay(user_ids))
+
+
+@job(max_attempts=5)  # idempotent: the batch re-checks every member under a lock
+def send_digest_batch(user_ids: list[int]) -> int:
+    """The digest of every member of the batch still due; returns how many were mailed."""
+    return digest.send_batch(user_ids)
