@@ -2,6 +2,7 @@
 daily and weekly, who is not mailed, and that a batch mails each member once — through the
 job queue to a real SMTP server."""
 
+import base64
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -465,3 +466,33 @@ def test_the_digest_is_written_in_the_members_language(
 def test_the_sweep_runs_every_half_hour():
     entry = project_settings.CELERY_BEAT_SCHEDULE[SCHEDULED]
     assert entry == {"task": tasks.send_digests.name, "schedule": 1800.0}
+
+
+def test_a_batch_mails_over_one_connection_and_a_refused_address_stops_nobody(
+    member, bob, carol, dave, general, smtp_delivery, send
+):
+    smtp_delivery.collector.refused.add(carol.email.lower())
+    due_now(member, carol, dave)
+    start_topic(bob, general, title="Something new")
+    assert send([member.pk, carol.pk, dave.pk]) == 3
+    received = smtp_delivery.wait_for_mail(2)
+    assert sorted(mail.rcpt_tos[0] for mail in received) == sorted([dave.email, member.email])
+    assert MailboxStatus.objects.get(email=carol.email.lower()).failures == 1
+
+
+def test_the_delivery_of_a_batch_sends_each_mail_once(member, bob, smtp_delivery):
+    from townsquare.core.tasks import deliver_emails
+
+    wires = [
+        [
+            base64.b64encode(
+                email.compose(user, "tests/email/plain", {}, stream=None).message().as_bytes()
+            ).decode("ascii"),
+            "noreply@localhost",
+            [user.email],
+        ]
+        for user in (member, bob)
+    ]
+    assert deliver_emails.apply(args=[wires], task_id="digest-delivery").get() == 2
+    assert deliver_emails.apply(args=[wires], task_id="digest-delivery").get() == 0  # again
+    assert len(smtp_delivery.wait_for_mail(3, timeout=0.5)) == 2

@@ -15,19 +15,33 @@ logger = logging.getLogger(__name__)
 
 
 class QueuedEmailBackend(BaseEmailBackend):
-    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        from townsquare.core.tasks import deliver_email
+    """Each message becomes a ``deliver_email`` job when the transaction commits. Several
+    messages handed over in one call (a batch job's mails: the digest) become one
+    ``deliver_emails`` job per BATCH_SIZE of them, sent over one connection to the mail
+    server: a job and an SMTP session per mail was most of the digest's cost."""
 
-        for message in email_messages:
-            # Composed now (templates, translations, headers), delivered by the job.
-            wire = base64.b64encode(message.message().as_bytes()).decode("ascii")
-            recipients = list(message.recipients())
-            transaction.on_commit(
-                lambda wire=wire, recipients=recipients, sender=message.from_email: (
-                    deliver_email.delay(wire, sender, recipients)
-                )
-            )
-        return len(email_messages)
+    BATCH_SIZE = 100
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        from townsquare.core.tasks import deliver_email, deliver_emails
+
+        # Composed now (templates, translations, headers), delivered by the job.
+        wires = [
+            [
+                base64.b64encode(message.message().as_bytes()).decode("ascii"),
+                message.from_email,
+                list(message.recipients()),
+            ]
+            for message in email_messages
+        ]
+        if len(wires) == 1:
+            wire, sender, recipients = wires[0]
+            transaction.on_commit(lambda: deliver_email.delay(wire, sender, recipients))
+            return 1
+        for start in range(0, len(wires), self.BATCH_SIZE):
+            chunk = wires[start : start + self.BATCH_SIZE]
+            transaction.on_commit(lambda chunk=chunk: deliver_emails.delay(chunk))
+        return len(wires)
 
 
 # --- Addresses that bounce ---------------------------------------------------------------
