@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export TOWNSQUARE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install messages lint bench bench-forum bench-fanout
+.PHONY: demo test install messages lint bench bench-forum bench-fanout bench-digest
 
 $(BIN)/townsquare: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Townsquare needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -72,3 +72,12 @@ BENCH_FANOUT_PG_URL ?= postgres://postgres@127.0.0.1:5432/ts_bench_fanout
 bench-fanout: install
 	$(BENCH_RUN) bench/fanout.py --databases sqlite,postgresql \
 		--sqlite-url sqlite:///$(BENCH_DATA_DIR)/fanout.sqlite3 --pg-url "$(BENCH_FANOUT_PG_URL)"
+
+# The daily digest for 100,000 members due at once, through two real Celery workers (Redis
+# database 14) and a real SMTP server, on SQLite and on PostgreSQL (docs/performance.md,
+# "Digest"). MEMBERS=10000 for a quicker run.
+BENCH_DIGEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ts_bench_digest
+MEMBERS ?= 100000
+bench-digest: install
+	$(BENCH_RUN) bench/digest.py --databases sqlite,postgresql --members $(MEMBERS) \
+		--sqlite-url sqlite:///$(BENCH_DATA_DIR)/digest.sqlite3 --pg-url "$(BENCH_DIGEST_PG_URL)"
