@@ -496,3 +496,20 @@ def test_the_delivery_of_a_batch_sends_each_mail_once(member, bob, smtp_delivery
     assert deliver_emails.apply(args=[wires], task_id="digest-delivery").get() == 2
     assert deliver_emails.apply(args=[wires], task_id="digest-delivery").get() == 0  # again
     assert len(smtp_delivery.wait_for_mail(3, timeout=0.5)) == 2
+
+
+def test_twin_batches_racing_mail_once(member, bob, general, smtp_delivery, send, monkeypatch):
+    """Two jobs for the same members both build the digest; the one that takes the lock
+    second finds the member handled and throws its mail away."""
+    due_now(member)
+    start_topic(bob, general, title="Something new")
+    real = digest._record
+
+    def racing(*args):
+        monkeypatch.setattr(digest, "_record", real)
+        assert digest.send_batch([member.pk]) == 1  # the twin gets there first
+        return real(*args)
+
+    monkeypatch.setattr(digest, "_record", racing)
+    assert send([member.pk]) == 0
+    assert len(smtp_delivery.wait_for_mail(2, timeout=0.5)) == 1

@@ -487,47 +487,39 @@ def _finish(items: Iterable[Notification], outcome: str, now: datetime) -> None:
         Notification.objects.filter(pk__in=ids).update(emailed_at=now, email_outcome=outcome)
 
 
-@transaction.atomic
 def send_batch(user_ids: Iterable[int], now: datetime | None = None) -> int:
     """Mail the digest of every member of the batch who is still due (the job
-    ``send_digest_batch``); returns how many mails were queued. One transaction: the
-    members' settings rows are locked in id order first, so a twin of this job waits and
-    then finds nobody due."""
+    ``send_digest_batch``); returns how many mails were handed over.
+
+    Two steps. First, without holding any lock, who looks due, their digests and their
+    mails — the slow part, which workers then do side by side even on SQLite, where a
+    write transaction locks the whole file. Then one short transaction locks the members'
+    settings rows in id order, checks again who is still due (a twin of this job that got
+    there first has set ``digest_sent_at``: its members are dropped, their mails thrown
+    away unsent), records the outcome and hands the mails over; they leave on commit."""
     now = now or timezone.now()
     ids = sorted(set(user_ids))
     if not ids:
         return 0
     community = get_community()
-    MailSettings.objects.bulk_create(
-        [MailSettings(user_id=pk) for pk in ids], ignore_conflicts=True
-    )  # members without settings have the defaults; now they have a row to lock
-    rows = {
-        row.user_id: row
-        for row in MailSettings.objects.select_for_update()
-        .filter(user_id__in=ids)
-        .order_by("user_id")
-    }
+    rows = {row.user_id: row for row in MailSettings.objects.filter(user_id__in=ids)}
     users = list(_members().filter(pk__in=ids).order_by("pk"))
-    due = [user for user in users if user.pk in rows and is_due(rows[user.pk], user.timezone, now)]
+    for user in users:
+        rows.setdefault(user.pk, MailSettings(user_id=user.pk))
+    due = [user for user in users if is_due(rows[user.pk], user.timezone, now)]
     if not due:
         return 0
     reachable = email.mailable(due, Stream.DIGEST)
-    unreachable = {user.pk for user in due} - {user.pk for user in reachable}
-    if unreachable:  # bouncing, or unsubscribed since the sweep: their rows are done with
-        Notification.objects.filter(
-            recipient_id__in=unreachable, channel=Channel.DIGEST, emailed_at__isnull=True
-        ).update(emailed_at=now, email_outcome=MailOutcome.SKIPPED)
     digests = build(reachable, rows, community, now)
-    messages = []
-    handled: dict[str, list[Notification]] = {outcome: [] for outcome in MailOutcome.values}
+    messages: dict[int, EmailMultiAlternatives] = {}
+    failed: set[int] = set()
     for user in reachable:
         digest = digests[user.pk]
-        handled[MailOutcome.HIDDEN] += digest.hidden
         if not digest:
             continue
         try:
             validate_email(user.email)  # Django would pass "bad@@example" to the mail server
-            messages.append(compose(user, digest, rows[user.pk].digest, community))
+            messages[user.pk] = compose(user, digest, rows[user.pk].digest, community)
         except DatabaseError:
             raise  # the job retries the batch
         except Exception as error:  # a template error, an invalid address: this mail only
@@ -537,13 +529,51 @@ def send_batch(user_ids: Iterable[int], now: datetime | None = None) -> int:
                 type(error).__name__,
                 error,
             )
-            handled[MailOutcome.FAILED] += digest.notifications
+            failed.add(user.pk)
+    return _record(due, reachable, digests, messages, failed, now)
+
+
+@transaction.atomic
+def _record(
+    due: list[User],
+    reachable: list[User],
+    digests: dict[int, Digest],
+    messages: dict[int, EmailMultiAlternatives],
+    failed: set[int],
+    now: datetime,
+) -> int:
+    """Under the lock: keep the members still due, record what was done, hand over."""
+    MailSettings.objects.bulk_create(
+        [MailSettings(user_id=user.pk) for user in due], ignore_conflicts=True
+    )  # members without settings have the defaults; now they have a row to lock
+    locked = {
+        row.user_id: row
+        for row in MailSettings.objects.select_for_update()
+        .filter(user_id__in=[user.pk for user in due])
+        .order_by("user_id")
+    }
+    still = {user.pk for user in due if is_due(locked[user.pk], user.timezone, now)}
+    if not still:
+        return 0
+    unreachable = still - {user.pk for user in reachable}
+    if unreachable:  # bouncing, or unsubscribed since the sweep: their rows are done with
+        Notification.objects.filter(
+            recipient_id__in=unreachable, channel=Channel.DIGEST, emailed_at__isnull=True
+        ).update(emailed_at=now, email_outcome=MailOutcome.SKIPPED)
+    handled: dict[str, list[Notification]] = {outcome: [] for outcome in MailOutcome.values}
+    for user_id, digest in digests.items():
+        if user_id not in still:
             continue
-        handled[MailOutcome.SENT] += digest.notifications
+        handled[MailOutcome.HIDDEN] += digest.hidden
+        if user_id in messages:
+            handled[MailOutcome.SENT] += digest.notifications
+        elif user_id in failed:
+            handled[MailOutcome.FAILED] += digest.notifications
     for outcome, items in handled.items():
         _finish(items, outcome, now)
-    if messages:
+    sending = [message for user_id, message in messages.items() if user_id in still]
+    if sending:
         with mail.get_connection() as connection:
-            connection.send_messages(messages)  # queued: they leave when this commits
-    MailSettings.objects.filter(user_id__in=[user.pk for user in due]).update(digest_sent_at=now)
-    return len(messages)
+            connection.send_messages(sending)  # queued: they leave when this commits
+    MailSettings.objects.filter(user_id__in=still).update(digest_sent_at=now)
+    return len(sending)
