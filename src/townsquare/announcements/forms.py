@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts.models import Role
-from townsquare.announcements.actions import BODY_MAX, MAX_DAYS, SUBJECT_MAX
+from townsquare.announcements.actions import BODY_MAX, MAX_DAYS, SUBJECT_MAX, validate_segment
 from townsquare.announcements.models import Segment
 from townsquare.groups.models import Group
 from townsquare.onboarding.placeholders import check
@@ -45,6 +45,16 @@ class SegmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if groups is not None:
             self.fields["segment_group"].queryset = groups.order_by("name")
+
+    def clean(self) -> dict:
+        """What the chosen segment needs (a group, a role, days ...), as the action checks
+        it: shown with the other errors, and the fields it does not use cleared."""
+        data = super().clean()
+        if "segment" in data:
+            for field, errors in validate_segment(data).items():
+                if field not in self.errors:
+                    self.add_error(field, errors)
+        return data
 
 
 def _placeholders_help() -> str:

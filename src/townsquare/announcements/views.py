@@ -77,16 +77,10 @@ def recipient_count(request: HttpRequest) -> HttpResponse:
     context: dict = {"reach": None}
     if form.is_valid():
         values = dict(form.cleaned_data)
-        errors = actions.validate_segment(values)
-        if errors:
-            context["problem"] = next(iter(errors.values()))[0]
-        else:
-            group = values.pop("segment_group")
-            context["reach"] = segments.reach(
-                segments.SegmentValues(
-                    segment_group_id=group.pk if group is not None else None, **values
-                )
-            )
+        group = values.pop("segment_group")
+        context["reach"] = segments.reach(
+            segments.SegmentValues(segment_group_id=group.pk if group else None, **values)
+        )
     else:
         context["problem"] = next(iter(form.errors.values()))[0]
     return render(request, "announcements/_count.html", context)
