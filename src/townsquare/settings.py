@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "townsquare.imports",
     "townsquare.notifications",
     "townsquare.onboarding",
+    "townsquare.announcements",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",

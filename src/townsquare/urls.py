@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("townsquare.imports.urls")),
     path("", include("townsquare.notifications.urls")),
     path("", include("townsquare.onboarding.urls")),
+    path("", include("townsquare.announcements.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from townsquare.accounts.api import router as accounts_router
+from townsquare.announcements.api import router as announcements_router
 from townsquare.core.api import router as core_router
 from townsquare.forum.api import router as forum_router
 from townsquare.groups.api import router as groups_router
@@ -47,6 +48,7 @@ api.add_router("/", search_router)
 api.add_router("/", groups_router)
 api.add_router("/", messaging_router)
 api.add_router("/", notifications_router)
+api.add_router("/", announcements_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:

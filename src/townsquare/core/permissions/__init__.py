@@ -5,6 +5,7 @@ functions and use their querysets; none decides access on its own. What a user m
 answers exactly like what does not exist.
 """
 
+from townsquare.core.permissions.announcements import may_send_announcements
 from townsquare.core.permissions.community import (
     AnyUser,
     is_manager,
@@ -150,6 +151,7 @@ __all__ = [
     "may_review_message_reports",
     "may_schedule_topics",
     "may_see_revisions",
+    "may_send_announcements",
     "may_send_message",
     "may_start_topic",
     "may_upload",
