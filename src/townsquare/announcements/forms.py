@@ -5,7 +5,7 @@ from townsquare.accounts.models import Role
 from townsquare.announcements.actions import BODY_MAX, MAX_DAYS, SUBJECT_MAX, validate_segment
 from townsquare.announcements.models import Segment
 from townsquare.groups.models import Group
-from townsquare.onboarding.placeholders import check
+from townsquare.onboarding.forms import PlaceholderMailForm
 
 
 class SegmentForm(forms.Form):
@@ -57,15 +57,7 @@ class SegmentForm(forms.Form):
         return data
 
 
-def _placeholders_help() -> str:
-    return _(
-        "Markdown. {first_name} is the member's first name, {community} the community's "
-        "name, {site_url} the site's address; write {{ and }} for literal braces. Links to "
-        "pages of the site may start with /."
-    )
-
-
-class AnnouncementForm(SegmentForm):
+class AnnouncementForm(PlaceholderMailForm, SegmentForm):
     subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
     body = forms.CharField(
         label=_("Body"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 16})
@@ -76,17 +68,3 @@ class AnnouncementForm(SegmentForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.order_fields(self.field_order)
-        self.fields["body"].help_text = _placeholders_help()
-
-    def _clean_placeholders(self, field: str) -> str:
-        value = self.cleaned_data[field]
-        problems = check(value)
-        if problems:
-            raise forms.ValidationError(problems)
-        return value
-
-    def clean_subject(self) -> str:
-        return self._clean_placeholders("subject")
-
-    def clean_body(self) -> str:
-        return self._clean_placeholders("body")

@@ -6,15 +6,34 @@ from townsquare.onboarding.models import Goal
 from townsquare.onboarding.placeholders import check
 
 
-def _placeholders_help() -> str:
-    return _(
-        "Markdown. {first_name} is the member's first name, {community} the community's "
-        "name, {site_url} the site's address; write {{ and }} for literal braces. Links to "
-        "pages of the site may start with /."
-    )
+class PlaceholderMailForm(forms.Form):
+    """A mail written by a manager: ``subject`` and a markdown ``body`` with the placeholders
+    of ``onboarding.placeholders``, checked so a typo is shown before any mail is built.
+    Shared by the welcome series and announcements."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = _(
+            "Markdown. {first_name} is the member's first name, {community} the community's "
+            "name, {site_url} the site's address; write {{ and }} for literal braces. Links to "
+            "pages of the site may start with /."
+        )
+
+    def _clean_placeholders(self, field: str) -> str:
+        value = self.cleaned_data[field]
+        problems = check(value)
+        if problems:
+            raise forms.ValidationError(problems)
+        return value
+
+    def clean_subject(self) -> str:
+        return self._clean_placeholders("subject")
+
+    def clean_body(self) -> str:
+        return self._clean_placeholders("body")
 
 
-class StepForm(forms.Form):
+class StepForm(PlaceholderMailForm):
     day_offset = forms.IntegerField(
         label=_("Day"),
         min_value=0,
@@ -32,20 +51,3 @@ class StepForm(forms.Form):
         help_text=_("A member who already did this does not get the step."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["body"].help_text = _placeholders_help()
-
-    def _clean_placeholders(self, field: str) -> str:
-        value = self.cleaned_data[field]
-        problems = check(value)
-        if problems:
-            raise forms.ValidationError(problems)
-        return value
-
-    def clean_subject(self) -> str:
-        return self._clean_placeholders("subject")
-
-    def clean_body(self) -> str:
-        return self._clean_placeholders("body")
