@@ -30,6 +30,18 @@ class _ComposedMessage(EmailMessage):
         return message_from_bytes(self._wire, _class=_WireMessage)
 
 
+def _refused_for_good(error: smtplib.SMTPRecipientsRefused, recipients: list[str]) -> None:
+    """All recipients refused: permanent refusals (5xx) are counted and logged, so a
+    bouncing address stops being mailed; a temporary one (4xx) is raised to retry later."""
+    refused = {
+        address: answer for address, answer in error.recipients.items() if 500 <= answer[0] < 600
+    }
+    if len(refused) < len(error.recipients):
+        raise error
+    record_refusals(refused)
+    logger.warning("Mail to %s refused for good: %s", recipients, error.recipients)
+
+
 @job(max_attempts=13, backoff=30, backoff_max=3600, bind=True)
 def deliver_email(task, wire: str, sender: str, recipients: list[str]) -> int:
     """Hand one composed message to the configured mail server; retried on failure.
@@ -45,32 +57,10 @@ def deliver_email(task, wire: str, sender: str, recipients: list[str]) -> int:
         try:
             sent = connection.send_messages([message])
         except smtplib.SMTPRecipientsRefused as error:
-            refused = {
-                address: answer
-                for address, answer in error.recipients.items()
-                if 500 <= answer[0] < 600
-            }
-            if len(refused) < len(error.recipients):
-                raise  # a temporary refusal (4xx): try again later
-            # Permanent: retrying would change nothing. Counted, so a bouncing address
-            # stops being mailed (core.mail.record_refusals); the reason is logged.
-            record_refusals(refused)
-            logger.warning("Mail to %s refused for good: %s", recipients, error.recipients)
+            _refused_for_good(error, recipients)
             return 0
         record_delivered(recipients)
         return sent
-
-
-def _refused_for_good(error: smtplib.SMTPRecipientsRefused, recipients: list[str]) -> None:
-    """All recipients refused: permanent refusals (5xx) are counted and logged, so a
-    bouncing address stops being mailed; a temporary one (4xx) is raised to retry later."""
-    refused = {
-        address: answer for address, answer in error.recipients.items() if 500 <= answer[0] < 600
-    }
-    if len(refused) < len(error.recipients):
-        raise error
-    record_refusals(refused)
-    logger.warning("Mail to %s refused for good: %s", recipients, error.recipients)
 
 
 @job(max_attempts=13, backoff=30, backoff_max=3600, bind=True)
