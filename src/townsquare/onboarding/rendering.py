@@ -27,15 +27,21 @@ def values_for(user: User) -> dict[str, str]:
     }
 
 
-def render_step(user: User, step: OnboardingStep) -> dict[str, Any]:
-    """The context of ``onboarding/email/step``; raises PlaceholderError for a broken step."""
+def render_mail(user: User, subject: str, body: str) -> dict[str, Any]:
+    """A manager-written mail (a welcome step, an announcement) for one member: the
+    placeholders filled, the markdown made safe HTML, site links absolute. Raises
+    PlaceholderError (a ValueError) for placeholders that slipped past the checks."""
     values = values_for(user)
-    html = markdown.render(fill(step.body, values, markdown=True))
+    html = markdown.render(fill(body, values, markdown=True))
     html = _RELATIVE_ATTRIBUTE.sub(rf'\1="{settings.SITE_URL}/', html)
-    text = _RELATIVE_MARKDOWN_LINK.sub(f"]({settings.SITE_URL}/", fill(step.body, values))
+    text = _RELATIVE_MARKDOWN_LINK.sub(f"]({settings.SITE_URL}/", fill(body, values))
     return {
-        "step": step,
-        "subject": " ".join(fill(step.subject, values).split()),
+        "subject": " ".join(fill(subject, values).split()),
         "body_html": mark_safe(html),  # noqa: S308  (core.markdown sanitised it)
         "body_text": text,
     }
+
+
+def render_step(user: User, step: OnboardingStep) -> dict[str, Any]:
+    """The context of ``onboarding/email/step``; raises PlaceholderError for a broken step."""
+    return {"step": step, **render_mail(user, step.subject, step.body)}
