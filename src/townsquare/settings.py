@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "townsquare.notifications",
     "townsquare.onboarding",
     "townsquare.announcements",
+    "townsquare.moderation",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",

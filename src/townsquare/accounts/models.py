@@ -60,6 +60,14 @@ class User(AbstractBaseUser):
     # forum's "new since your last visit" (accounts.actions.touch_visit).
     last_seen_at = models.DateTimeField(null=True, blank=True)
     previous_visit_at = models.DateTimeField(null=True, blank=True)
+    # Trust level 0-4 (moderation.trust): new members are limited until they rise by
+    # activity; a level set by a moderator is kept (trust_level_locked).
+    trust_level = models.PositiveSmallIntegerField(_("trust level"), default=0)
+    trust_level_locked = models.BooleanField(default=False)
+    # Mirrors of the sanctions in force (moderation.models.Sanction), read on every
+    # request: silenced members read but do not post; suspended ones cannot sign in.
+    silenced_until = models.DateTimeField(null=True, blank=True)
+    suspended_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

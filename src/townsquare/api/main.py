@@ -19,6 +19,7 @@ from townsquare.core.api import router as core_router
 from townsquare.forum.api import router as forum_router
 from townsquare.groups.api import router as groups_router
 from townsquare.messaging.api import router as messaging_router
+from townsquare.moderation.api import router as moderation_router
 from townsquare.notifications.api import router as notifications_router
 from townsquare.search.api import router as search_router
 
@@ -49,6 +50,7 @@ api.add_router("/", groups_router)
 api.add_router("/", messaging_router)
 api.add_router("/", notifications_router)
 api.add_router("/", announcements_router)
+api.add_router("/", moderation_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:

@@ -99,11 +99,13 @@ class Source(models.TextChoices):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    """For logs that are written once and never changed: the activity and audit logs."""
+
     def update(self, **kwargs):
-        raise TypeError("The activity log is append-only.")
+        raise TypeError(f"{self.model.__name__} is append-only.")
 
     def delete(self):
-        raise TypeError("The activity log is append-only.")
+        raise TypeError(f"{self.model.__name__} is append-only.")
 
 
 class ActivityEvent(models.Model):

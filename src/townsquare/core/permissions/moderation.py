@@ -1,0 +1,59 @@
+"""Moderation: who may flag, review, sanction, tune the defences and read the audit log.
+
+Staff (moderators, community managers, admins) run the review queue and the defences;
+deleting another member's account on request is for admins. The audit log is read by
+staff and written only by the actions themselves: nobody may change or delete it.
+"""
+
+from django.utils import timezone
+
+from townsquare.accounts.models import Role, User
+from townsquare.core.permissions.community import AnyUser, is_member, is_staff
+
+
+def is_silenced(user: AnyUser) -> bool:
+    """Silenced members read but do not post, reply, react, flag or message."""
+    until = getattr(user, "silenced_until", None)
+    return until is not None and until > timezone.now()
+
+
+def is_suspended(user: AnyUser) -> bool:
+    """Suspended members cannot sign in, and their API tokens do not work."""
+    until = getattr(user, "suspended_until", None)
+    return until is not None and until > timezone.now()
+
+
+def may_flag(user: AnyUser) -> bool:
+    return is_member(user) and not is_silenced(user)
+
+
+def may_review(user: AnyUser) -> bool:
+    """The review queue, its decisions, and the moderators' overview."""
+    return is_staff(user)
+
+
+def may_sanction(user: AnyUser, member: User) -> bool:
+    """Warn, silence or suspend ``member``: staff, never themselves, and never someone of
+    a higher role (a moderator cannot suspend an admin)."""
+    order = [Role.MEMBER, Role.MODERATOR, Role.MANAGER, Role.ADMIN]
+    return (
+        is_staff(user)
+        and member.pk != user.pk
+        and order.index(Role(member.role)) < order.index(Role(user.role))
+    )
+
+
+def may_manage_defences(user: AnyUser) -> bool:
+    """Watched words, blocked domains, trust level and approval settings."""
+    return is_staff(user)
+
+
+def may_view_audit_log(user: AnyUser) -> bool:
+    return is_staff(user)
+
+
+def may_delete_member(user: AnyUser, member: User) -> bool:
+    """Members delete their own account; admins delete another's on request."""
+    if not is_member(user):
+        return False
+    return user.pk == member.pk or (user.role == Role.ADMIN and member.role != Role.ADMIN)

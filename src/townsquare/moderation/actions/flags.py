@@ -1,0 +1,97 @@
+"""Flagging: members (and the screening rules) point moderators at a post, a topic, a
+profile or a message. Flags on the same thing gather on one pending review item."""
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from townsquare.accounts.models import User
+from townsquare.core import permissions
+from townsquare.core.queries import get_community
+from townsquare.forum.models import Post, Topic
+from townsquare.messaging.models import Message
+from townsquare.moderation import audit
+from townsquare.moderation.models import Flag, FlagReason, ReviewItem, ReviewKind, ReviewStatus
+
+FLAG_NOTE_MAX = 1000
+
+
+def content_author(target: models.Model) -> User | None:
+    """Whose content ``target`` is: they get the notices about it."""
+    if isinstance(target, User):
+        return target
+    return getattr(target, "author", None)
+
+
+def may_see_target(user: User, target: models.Model) -> bool:
+    community = get_community()
+    if isinstance(target, Post):
+        return permissions.may_view_post(user, community, target)
+    if isinstance(target, Topic):
+        return permissions.may_view_topic(user, community, target)
+    if isinstance(target, User):
+        return permissions.visible_members(user, community).filter(pk=target.pk).exists()
+    if isinstance(target, Message):
+        return permissions.may_view_conversation(user, target.conversation)
+    return False
+
+
+def _pending_item(target: models.Model, author: User | None) -> ReviewItem:
+    """The pending review item of ``target``, created if there is none (locked)."""
+    target_type = ContentType.objects.get_for_model(target)
+    lookup = {
+        "kind": ReviewKind.FLAGGED,
+        "status": ReviewStatus.PENDING,
+        "target_type": target_type,
+        "target_id": str(target.pk),
+    }
+    item = ReviewItem.objects.select_for_update().filter(**lookup).first()
+    if item is not None:
+        return item
+    try:
+        with transaction.atomic():
+            return ReviewItem.objects.create(author=author, **lookup)
+    except IntegrityError:  # flagged by two members at the same moment
+        return ReviewItem.objects.select_for_update().get(**lookup)
+
+
+@transaction.atomic
+def flag(
+    actor: User | None,
+    target: models.Model,
+    *,
+    reason: str,
+    note: str = "",
+    signals: list[dict[str, Any]] | None = None,
+) -> Flag:
+    """Flag ``target`` for review. ``actor=None`` is the screening rules, which say why in
+    ``signals``. A member flags a thing once; flagging it again changes nothing."""
+    author = content_author(target)
+    if actor is not None:
+        if not permissions.may_flag(actor) or not may_see_target(actor, target):
+            raise PermissionDenied
+        if author is not None and author.pk == actor.pk:
+            raise ValidationError(_("You cannot flag your own content."))
+    if reason not in FlagReason.values:
+        raise ValidationError({"reason": _("Choose why you are flagging this.")})
+    note = note.strip()
+    if reason == FlagReason.OTHER and actor is not None and not note:
+        raise ValidationError({"note": _("Tell the moderators what is wrong.")})
+    if len(note) > FLAG_NOTE_MAX:
+        raise ValidationError(
+            {"note": _("Keep the note under %(max)d characters.") % {"max": FLAG_NOTE_MAX}}
+        )
+    item = _pending_item(target, author)
+    if actor is not None and (existing := item.flags.filter(flagger=actor).first()):
+        return existing
+    created = Flag.objects.create(item=item, flagger=actor, reason=reason, note=note)
+    changes: dict[str, Any] = {"flag_count": F("flag_count") + 1}
+    if signals:
+        changes["signals"] = [*item.signals, *signals]
+    ReviewItem.objects.filter(pk=item.pk).update(**changes)
+    audit.record(actor, "flag.created", target, reason=note, after={"reason": reason}, item=item.pk)
+    return created
