@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "townsquare.api.auth.BearerTokenMiddleware",
+    "townsquare.moderation.middleware.SuspensionMiddleware",
     "townsquare.core.middleware.MemberPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -309,6 +310,13 @@ MESSAGING_NEW_MEMBER_DAYS = int(os.environ.get("MESSAGING_NEW_MEMBER_DAYS", "7")
 MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY = int(
     os.environ.get("MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY", "5")
 )
+
+# --- Moderation --------------------------------------------------------------------------
+# docs/moderation.md. Silences and timed suspensions last at most this many days (a
+# suspension may also be for good); suspended members, who cannot sign in, are told to
+# write to MODERATION_CONTACT_EMAIL to appeal (default: EMAIL_REPLY_TO, else the sender).
+MODERATION_SANCTION_MAX_DAYS = int(os.environ.get("MODERATION_SANCTION_MAX_DAYS", "365"))
+MODERATION_CONTACT_EMAIL = os.environ.get("MODERATION_CONTACT_EMAIL", "")
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "en"

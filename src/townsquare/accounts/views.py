@@ -78,6 +78,7 @@ def member_detail(request: HttpRequest, handle: str) -> HttpResponse:
             "followers": followers,
             "following": following,
             "may_follow": permissions.may_follow(request.user, member),
+            "may_review": permissions.may_review(request.user),
         },
     )
 

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from ninja.security import SessionAuth
 
 from townsquare.accounts.models import ApiToken, hash_token
+from townsquare.core import permissions
+from townsquare.moderation.queries import suspension_message
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -33,6 +35,10 @@ class BearerTokenMiddleware:
         )
         if token is None:
             return JsonResponse({"detail": _("Invalid or revoked API token.")}, status=401)
+        if permissions.is_suspended(token.user):
+            # The token stays valid: it works again when the suspension ends.
+            message = suspension_message(token.user)
+            return JsonResponse({"detail": message, "field": None}, status=403)
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -15,6 +15,7 @@ from ninja.renderers import JSONRenderer
 
 from townsquare.accounts.api import router as accounts_router
 from townsquare.announcements.api import router as announcements_router
+from townsquare.core import permissions
 from townsquare.core.api import router as core_router
 from townsquare.forum.api import router as forum_router
 from townsquare.groups.api import router as groups_router
@@ -91,6 +92,8 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    if isinstance(exc, permissions.Silenced):  # says until when
+        return error(request, 403, str(exc))
     return error(request, 403, _("You may not do this."))
 
 

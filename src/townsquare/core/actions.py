@@ -91,7 +91,7 @@ def publish_guidelines(
     version = GuidelinesVersion(
         version=(latest or 0) + 1,
         body=body,
-        body_html=markdown.render(body),
+        body_html=markdown.render_with_anchors(body),
         change_summary=change_summary.strip(),
         published_by=actor,
     )

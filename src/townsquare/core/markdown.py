@@ -9,8 +9,10 @@ import re
 from urllib.parse import unquote, urlsplit
 
 import nh3
+from django.utils.text import slugify
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
 LINK_REL = "nofollow ugc noopener noreferrer"
 URL_SCHEMES = {"http", "https", "mailto"}  # plus relative URLs, which nh3 passes through
@@ -28,6 +30,8 @@ _ATTRIBUTES = {
     "th": {"align"},
     "td": {"align"},
     "ol": {"start"},
+    # Heading anchors of the guidelines (render_with_anchors); see _filter_attribute.
+    **{f"h{level}": {"id"} for level in range(1, 7)},
 }
 # Exactly the classes our renderers emit (forum.cooking); nothing else survives.
 _CLASSES = {
@@ -43,6 +47,9 @@ _CODE_CLASS = re.compile(r"language-[a-z0-9+#._-]{1,30}")
 _ACTIVE_SCHEME = re.compile(r"(?:javascript|vbscript|data|file):", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 _SAFE_STARTS = ("https://", "http://", "/")
+# What heading_anchor makes: letters and digits of any script, "_" and "-". Nothing else
+# (no spaces, quotes or "#") survives as an id.
+_ANCHOR = re.compile(r"[\w-]{1,80}")
 
 
 def _filter_attribute(tag: str, name: str, value: str) -> str | None:
@@ -61,6 +68,8 @@ def _filter_attribute(tag: str, name: str, value: str) -> str | None:
                 return None
     elif tag == "code" and name == "class":
         return value if _CODE_CLASS.fullmatch(value) else None
+    elif name == "id":
+        return value if _ANCHOR.fullmatch(value) else None
     return value
 
 
@@ -180,3 +189,51 @@ _md = make_parser()
 def render(source: str) -> str:
     """Render member-written markdown to HTML that is safe to show as is."""
     return sanitise(_md.render(source))
+
+
+# --- Heading anchors (the guidelines: /guidelines#be-kind) ------------------------------------
+
+ANCHOR_MAX = 80
+
+
+def heading_anchor(title: str) -> str:
+    """The anchor of a heading: its words in lower case joined by "-", in any script
+    ("Be kind" → "be-kind", "Bądź uprzejmy" → "bądź-uprzejmy", "友善待人" → "友善待人")."""
+    return slugify(title, allow_unicode=True)[:ANCHOR_MAX].strip("-_") or "section"
+
+
+def _anchored(tokens: list[Token]) -> list[tuple[str, str]]:
+    """Give each heading of the token stream a stable, unique ``id`` (a repeated title gets
+    "-2", "-3" ...); returns (anchor, title) of each heading in order."""
+    seen: set[str] = set()
+    sections = []
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        inline = tokens[index + 1]
+        title = "".join(
+            child.content
+            for child in inline.children or []
+            if child.type in {"text", "code_inline"}
+        ).strip()
+        base = anchor = heading_anchor(title)
+        number = 1
+        while anchor in seen:
+            number += 1
+            anchor = f"{base[: ANCHOR_MAX - 1 - len(str(number))]}-{number}"
+        seen.add(anchor)
+        token.attrSet("id", anchor)
+        sections.append((anchor, title))
+    return sections
+
+
+def render_with_anchors(source: str) -> str:
+    """``render``, with an ``id`` on every heading so a link can point at a section."""
+    tokens = _md.parse(source)
+    _anchored(tokens)
+    return sanitise(_md.renderer.render(tokens, _md.options, {}))
+
+
+def heading_sections(source: str) -> list[tuple[str, str]]:
+    """(anchor, title) of each heading of ``source``, as ``render_with_anchors`` names them."""
+    return _anchored(_md.parse(source))

@@ -193,6 +193,7 @@ def start_conversation(
     handle, with a first message."""
     if not permissions.is_member(actor):
         raise PermissionDenied
+    permissions.refuse_if_silenced(actor)
     body = clean_message_body(body)
     recipients = find_recipients(actor, community, handles)
     _no_blocks_among(recipients)
@@ -217,12 +218,59 @@ def start_conversation(
     return conversation
 
 
+def write_to_moderators(
+    member: User,
+    moderators: list[User],
+    body: str,
+    *,
+    quote: str = "",
+    conversation: Conversation | None = None,
+) -> Message:
+    """A member answers the moderators (moderation.notices.appeal, which checks that they
+    may): a new conversation with ``moderators``, ``quote`` above the text, or a message in
+    the ``conversation`` an earlier answer opened, whose seats are taken again by whoever
+    had left. Unlike start_conversation it names nobody by handle and ignores blocks, the
+    new-member limit and a silence: a member may always answer the moderators."""
+    body = clean_message_body(body)
+    if quote:
+        body = f"{quote}\n\n{body}"
+    now = timezone.now()
+    with transaction.atomic():
+        if conversation is None:
+            conversation = Conversation.objects.create(
+                started_by=member, created_at=now, last_message_at=now
+            )
+            activity.record(
+                member, "conversation.started", conversation, participants=len(moderators) + 1
+            )
+        seated = set(
+            Participant.objects.filter(conversation=conversation).values_list("user_id", flat=True)
+        )
+        everyone = [member, *moderators]
+        Participant.objects.filter(
+            conversation=conversation, user__in=everyone, left_at__isnull=False
+        ).update(left_at=None)
+        Participant.objects.bulk_create(
+            [
+                Participant(conversation=conversation, user=user, joined_at=now)
+                for user in everyone
+                if user.pk not in seated
+            ]
+        )
+        message = _insert_message(member, conversation, body)
+        activity.record(member, "message.sent", message, conversation=conversation.pk)
+        notify_on_commit("message", message.pk)
+    return message
+
+
 def send_message(actor: User, conversation: Conversation, body: str) -> Message:
     """Reply in a conversation the actor takes part in."""
     if not permissions.may_view_conversation(actor, conversation):
         raise PermissionDenied
     body = clean_message_body(body)
     if not permissions.may_send_message(actor, conversation):
+        if not permissions.is_appeal(conversation):
+            permissions.refuse_if_silenced(actor)
         raise ValidationError({"body": _("You can no longer send messages in this conversation.")})
     with transaction.atomic():
         message = _insert_message(actor, conversation, body)

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from townsquare.moderation.views import notices, sanctions
 
 app_name = "moderation"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/<int:notice_id>/answer/", notices.appeal, name="appeal"),
+    path("moderation/members/<int:member_id>/", sanctions.member_page, name="member"),
+    path(
+        "moderation/members/<int:member_id>/lift/<int:sanction_id>/",
+        sanctions.lift,
+        name="lift",
+    ),
+]

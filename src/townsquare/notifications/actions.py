@@ -30,6 +30,7 @@ from townsquare.forum.models import (
 from townsquare.groups.models import Group, GroupMembership, GroupRole, Invitation, JoinRequest
 from townsquare.messaging.models import Block, Message, Participant
 from townsquare.notifications.models import (
+    FIXED_CHANNELS,
     Channel,
     DefaultPreference,
     DigestFrequency,
@@ -93,6 +94,8 @@ def channels_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     """Each member's channel for a kind: their choice, else the community default, else
     in the app. Two queries whatever the number of members (email and digests use it)."""
     ids = list(user_ids)
+    if kind in FIXED_CHANNELS:
+        return dict.fromkeys(ids, FIXED_CHANNELS[kind])
     default = (
         DefaultPreference.objects.filter(kind=kind).values_list("channel", flat=True).first()
         or Channel.IN_APP
@@ -119,7 +122,7 @@ def _check_channels(channels: dict[str, str]) -> None:
     from django.core.exceptions import ValidationError
 
     for kind, channel in channels.items():
-        if kind not in Kind.values or channel not in Channel.values:
+        if kind not in Kind.values or kind in FIXED_CHANNELS or channel not in Channel.values:
             raise ValidationError({kind: "Unknown kind or channel."})
 
 
@@ -325,6 +328,20 @@ def _resolve(name: str, object_id: int, extra: dict) -> tuple[Event, Candidates]
         event.target = f"post:{post.pk}"
         event.shown_actor_id = None  # moderators act for the community
         return event, lambda: {post.author_id: Kind.MODERATION} if post.author_id else {}
+    if name == "notice":
+        from townsquare.moderation.models import Notice
+
+        notice = Notice.objects.filter(pk=object_id).first()
+        if notice is None:
+            return None
+        event = Event(
+            key=f"notice:{notice.pk}",
+            target=f"notice:{notice.pk}",
+            actor_id=None,  # moderators act for the community: no mute or block applies
+            shown_actor_id=None,
+            data={"action": notice.action, "notice": notice.pk},
+        )
+        return event, lambda: {notice.member_id: Kind.NOTICE}
     if name == "group_request":
         join_request = JoinRequest.objects.select_related("group").filter(pk=object_id).first()
         if join_request is None:

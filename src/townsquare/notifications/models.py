@@ -26,6 +26,10 @@ class Kind(models.TextChoices):
     GROUP_APPROVED = "group_approved", _("My requests to join approved")
     MESSAGE = "message", _("Direct messages")
     MODERATION = "moderation", _("Moderation of my content")
+    # A moderators' notice (moderation.notices): a warning, a silence, a suspension, a
+    # decision on the member's content. Always in the app and mailed as account mail:
+    # members cannot switch it off (FIXED_CHANNELS), as they must learn why.
+    NOTICE = "notice", _("Notices from the moderators")
     EVENT = "event", _("New events")
     JOB = "job", _("Jobs in my field")
     ARTICLE = "article", _("New articles")
@@ -36,6 +40,10 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email at once")
     DIGEST = "digest", _("In the digest")
     OFF = "off", _("Off")
+
+
+#: Kinds whose channel members do not choose.
+FIXED_CHANNELS = {Kind.NOTICE: Channel.IN_APP}
 
 
 class MailOutcome(models.TextChoices):

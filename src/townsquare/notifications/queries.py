@@ -70,6 +70,8 @@ def visible_now(user: User, community: Community, items: list[Notification]) -> 
 
 
 def link(item: Notification) -> str:
+    if item.kind == Kind.NOTICE:
+        return f"{reverse('moderation:notices')}#notice-{item.data.get('notice', '')}"
     if item.kind == Kind.MODERATION or (item.post_id is None and item.topic_id is not None):
         return item.topic.get_absolute_url() if item.topic_id else reverse("notifications:centre")
     if item.post_id is not None:
@@ -138,6 +140,8 @@ def describe(item: Notification, count: int = 1) -> str:
                 "%(count)d new message from %(who)s", "%(count)d new messages from %(who)s", count
             ) % {"count": count, "who": who}
         return _("New message from %(who)s") % {"who": who}
+    if item.kind == Kind.NOTICE:
+        return _("You have a notice from the moderators")
     if item.kind == Kind.MODERATION:
         if item.data.get("action") == "restored":
             return _("A moderator restored your post in “%(title)s”") % {"title": title}

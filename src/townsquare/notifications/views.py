@@ -23,6 +23,7 @@ from townsquare.forum.models import (
 from townsquare.notifications import actions, email, queries
 from townsquare.notifications.forms import MailSettingsForm
 from townsquare.notifications.models import (
+    FIXED_CHANNELS,
     Channel,
     GroupNotificationSetting,
     Kind,
@@ -84,7 +85,7 @@ def _read_channels(data, kinds: list[str]) -> dict[str, str]:
     return {
         kind: data.get(f"channel_{kind}")
         for kind in kinds
-        if data.get(f"channel_{kind}") in Channel.values
+        if data.get(f"channel_{kind}") in Channel.values and kind not in FIXED_CHANNELS
     }
 
 
@@ -114,7 +115,11 @@ def _preferences_page(request: HttpRequest, form: MailSettingsForm, status: int 
     context = {
         "mail_form": form,
         "bouncing": bool(mail.bouncing([user.email])),
-        "rows": [(kind, label, chosen[kind]) for kind, label in Kind.choices],
+        "rows": [
+            (kind, label, chosen[kind])
+            for kind, label in Kind.choices
+            if kind not in FIXED_CHANNELS
+        ],
         "channels": Channel.choices,
         "members": MemberMute.objects.filter(user=user).select_related("muted"),
         "topics": TopicReadState.objects.filter(
@@ -197,7 +202,11 @@ def manage_defaults(request: HttpRequest) -> HttpResponse:
         return redirect("notifications:manage_defaults")
     defaults = actions.default_channels()
     context = {
-        "rows": [(kind, label, defaults[kind]) for kind, label in Kind.choices],
+        "rows": [
+            (kind, label, defaults[kind])
+            for kind, label in Kind.choices
+            if kind not in FIXED_CHANNELS
+        ],
         "channels": Channel.choices,
     }
     return render(request, "notifications/manage_defaults.html", context)

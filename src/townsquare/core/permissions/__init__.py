@@ -74,6 +74,7 @@ from townsquare.core.permissions.mentoring import (
 from townsquare.core.permissions.messaging import (
     blocked_either_way,
     has_blocked,
+    is_appeal,
     is_blocked,
     may_block,
     may_message,
@@ -86,14 +87,18 @@ from townsquare.core.permissions.messaging import (
     visible_conversations,
 )
 from townsquare.core.permissions.moderation import (
+    Silenced,
     is_silenced,
     is_suspended,
+    may_appeal,
     may_delete_member,
     may_flag,
     may_manage_defences,
     may_review,
     may_sanction,
     may_view_audit_log,
+    refuse_if_silenced,
+    silenced_message,
 )
 from townsquare.core.permissions.notifications import (
     members_who_may_see_group,
@@ -112,12 +117,14 @@ from townsquare.core.permissions.profiles import (
 
 __all__ = [
     "AnyUser",
+    "Silenced",
     "audiences_seen_by",
     "blocked_either_way",
     "forget_forum_access",
     "forum_access",
     "group_role",
     "has_blocked",
+    "is_appeal",
     "is_blocked",
     "is_manager",
     "is_member",
@@ -126,6 +133,7 @@ __all__ = [
     "is_suspended",
     "may_accept_answer",
     "may_answer_mentor_request",
+    "may_appeal",
     "may_assign_roles",
     "may_be_asked_for_mentoring",
     "may_block",
@@ -190,8 +198,10 @@ __all__ = [
     "profile_field_filter",
     "profile_field_visible",
     "reachable_topics",
+    "refuse_if_silenced",
     "reported_messages",
     "require",
+    "silenced_message",
     "visible_categories",
     "visible_category_ids",
     "visible_conversations",

@@ -21,6 +21,7 @@ from townsquare.core.permissions.community import (
     is_staff,
     may_view_area,
 )
+from townsquare.core.permissions.moderation import is_silenced
 from townsquare.forum.models import (
     Audience,
     Category,
@@ -246,8 +247,13 @@ def _audience_allows(user: AnyUser, audience: str, by_group: bool) -> bool:
     return is_staff(user)
 
 
+def _may_write(user: AnyUser) -> bool:
+    """Members who are not silenced (silenced ones read but do not write)."""
+    return is_member(user) and not is_silenced(user)
+
+
 def may_start_topic(user: AnyUser, community: Community, category: Category) -> bool:
-    if not is_member(user):
+    if not _may_write(user):
         return False
     rule = forum_access(user, community).rules.get(category.pk)
     if rule is None:
@@ -264,7 +270,7 @@ def _topic_is_writable(topic: Topic) -> bool:
 
 
 def may_reply(user: AnyUser, community: Community, topic: Topic) -> bool:
-    if not is_member(user) or not _topic_is_writable(topic):
+    if not _may_write(user) or not _topic_is_writable(topic):
         return False
     rule = forum_access(user, community).rules.get(topic.category_id)
     if rule is None:
@@ -281,7 +287,8 @@ def may_post_anonymously(user: AnyUser, category: Category) -> bool:
 
 
 def may_edit_post(user: AnyUser, community: Community, post: Post) -> bool:
-    if not is_member(user) or post.kind != PostKind.REGULAR or post.deleted_at is not None:
+    # Silenced members cannot edit either: an edit would be a way to post.
+    if not _may_write(user) or post.kind != PostKind.REGULAR or post.deleted_at is not None:
         return False
     if not _topic_is_writable(post.topic) or not may_view_topic(user, community, post.topic):
         return False
@@ -319,7 +326,7 @@ def may_see_revisions(user: AnyUser, post: Post) -> bool:
 def may_react(user: AnyUser, community: Community, post: Post) -> bool:
     """Members react to others' posts (reactions count as appreciation received)."""
     return (
-        is_member(user)
+        _may_write(user)
         and post.kind == PostKind.REGULAR
         and post.deleted_at is None
         and post.author_id != user.pk
@@ -345,7 +352,7 @@ def may_accept_answer(user: AnyUser, community: Community, topic: Topic) -> bool
 
 def may_vote(user: AnyUser, community: Community, poll: Poll) -> bool:
     return (
-        is_member(user)
+        _may_write(user)
         and not poll.is_closed()
         and poll.post.deleted_at is None
         and _topic_is_writable(poll.post.topic)
@@ -354,7 +361,7 @@ def may_vote(user: AnyUser, community: Community, poll: Poll) -> bool:
 
 
 def may_upload(user: AnyUser) -> bool:
-    return is_member(user)
+    return _may_write(user)
 
 
 def may_view_upload(user: AnyUser, community: Community, upload: Upload) -> bool:

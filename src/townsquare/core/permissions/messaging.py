@@ -10,7 +10,9 @@ from django.db.models import Q, QuerySet
 
 from townsquare.accounts.models import User
 from townsquare.core.permissions.community import AnyUser, is_member, is_staff
+from townsquare.core.permissions.moderation import is_silenced
 from townsquare.messaging.models import Block, Conversation, Message, Participant
+from townsquare.moderation.models import Notice
 
 
 def is_blocked(a: AnyUser, b: AnyUser) -> bool:
@@ -54,6 +56,7 @@ def may_message(sender: AnyUser, recipient: User) -> bool:
     """Whether ``sender`` may write to ``recipient``: in a new conversation or an existing one."""
     return (
         is_member(sender)
+        and not is_silenced(sender)
         and recipient.is_active
         and recipient.pk != sender.pk
         and not is_blocked(sender, recipient)
@@ -78,10 +81,17 @@ def may_view_conversation(user: AnyUser, conversation: Conversation) -> bool:
     )
 
 
+def is_appeal(conversation: Conversation) -> bool:
+    """Whether the conversation is a member's answer to a moderation notice."""
+    return Notice.objects.filter(appeal=conversation).exists()
+
+
 def may_send_message(user: AnyUser, conversation: Conversation) -> bool:
     """An active participant, with nobody else still in the conversation blocked either way,
-    and someone left to read it."""
+    and someone left to read it. Silenced members write only in their appeals."""
     if not may_view_conversation(user, conversation):
+        return False
+    if is_silenced(user) and not is_appeal(conversation):
         return False
     others = list(
         User.objects.filter(

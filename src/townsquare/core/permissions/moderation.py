@@ -5,16 +5,37 @@ deleting another member's account on request is for admins. The audit log is rea
 staff and written only by the actions themselves: nobody may change or delete it.
 """
 
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import Role, User
 from townsquare.core.permissions.community import AnyUser, is_member, is_staff
+from townsquare.moderation.models import Notice
 
 
 def is_silenced(user: AnyUser) -> bool:
-    """Silenced members read but do not post, reply, react, flag or message."""
+    """Silenced members read but do not post, reply, react, vote, upload, flag or message
+    (they may still answer the moderators' notices)."""
     until = getattr(user, "silenced_until", None)
     return until is not None and until > timezone.now()
+
+
+def silenced_message(user: AnyUser) -> str:
+    """What a silenced member is told where they would write."""
+    until = formats.date_format(timezone.localtime(user.silenced_until), "DATETIME_FORMAT")
+    return _("You are silenced until %(until)s; you can read but not post.") % {"until": until}
+
+
+class Silenced(PermissionDenied):
+    """A silenced member tried to write: the message says until when (pages and the API
+    show it instead of a bare "not allowed")."""
+
+
+def refuse_if_silenced(user: AnyUser) -> None:
+    """In an action that writes: stop a silenced member with a clear reason."""
+    if is_silenced(user):
+        raise Silenced(silenced_message(user))
 
 
 def is_suspended(user: AnyUser) -> bool:
@@ -41,6 +62,12 @@ def may_sanction(user: AnyUser, member: User) -> bool:
         and member.pk != user.pk
         and order.index(Role(member.role)) < order.index(Role(user.role))
     )
+
+
+def may_appeal(user: AnyUser, notice: Notice) -> bool:
+    """A member answers their own notices, silenced or not (suspended members cannot sign
+    in: their notice mail says where to write instead)."""
+    return is_member(user) and notice.member_id == user.pk
 
 
 def may_manage_defences(user: AnyUser) -> bool:

@@ -82,6 +82,7 @@ def _locked_poll(poll: Poll) -> Poll:
 
 
 def _check_may_vote(actor: User, poll: Poll) -> None:
+    permissions.refuse_if_silenced(actor)
     if not permissions.may_vote(actor, get_community(), poll):
         if poll.is_closed() and permissions.may_view_post(actor, get_community(), poll.post):
             raise ValidationError(_("This poll is closed."))

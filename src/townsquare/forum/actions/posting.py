@@ -175,6 +175,7 @@ def create_topic(
     author = _check_author(actor, author)
     community = get_community()
     if actor is not None:
+        permissions.refuse_if_silenced(actor)
         if not permissions.may_start_topic(actor, community, category):
             raise PermissionDenied
         if host_name and not permissions.may_schedule_topics(actor):
@@ -265,6 +266,7 @@ def create_post(
     topic = Topic.objects.select_for_update().select_related("category").get(pk=topic.pk)
     community = get_community()
     if actor is not None:
+        permissions.refuse_if_silenced(actor)
         if not permissions.may_reply(actor, community, topic):
             if topic.is_closed and permissions.may_view_topic(actor, community, topic):
                 raise ValidationError(_("This topic is closed; it takes no new replies."))
@@ -334,6 +336,7 @@ def edit_post(
     before the change is kept as a revision; the post is marked as edited."""
     post = Post.objects.select_for_update().select_related("topic__category").get(pk=post.pk)
     topic = post.topic
+    permissions.refuse_if_silenced(actor)
     if not permissions.may_edit_post(actor, get_community(), post):
         raise PermissionDenied
     if (title is not None or tags is not None) and not post.is_first:

@@ -31,6 +31,7 @@ def add_reaction(actor: User, post: Post, kind: str) -> Post:
     if kind not in ReactionKind.values:
         raise ValidationError({"kind": _("Unknown reaction.")})
     post = _locked_post(post)
+    permissions.refuse_if_silenced(actor)
     if not permissions.may_react(actor, get_community(), post):
         if post.author_id == actor.pk:
             raise ValidationError(_("You cannot react to your own post."))

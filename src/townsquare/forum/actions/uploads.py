@@ -37,6 +37,7 @@ def _store(actor: User, checked: CheckedUpload) -> Upload:
 @transaction.atomic
 def store_upload(actor: User, upload: UploadedFile) -> Upload:
     """Check an uploaded file (its type by content, its size) and keep it."""
+    permissions.refuse_if_silenced(actor)
     if not permissions.may_upload(actor):
         raise PermissionDenied
     return _store(actor, check_upload(upload))
@@ -55,6 +56,7 @@ def attach_uploads(actor: User, body: str, files: Sequence[UploadedFile]) -> str
     file is checked before any is kept, so a bad one leaves nothing half-done."""
     if not files:
         return body
+    permissions.refuse_if_silenced(actor)
     if not permissions.may_upload(actor):
         raise PermissionDenied
     checked = [check_upload(file) for file in files]

@@ -72,6 +72,7 @@ def flag(
     ``signals``. A member flags a thing once; flagging it again changes nothing."""
     author = content_author(target)
     if actor is not None:
+        permissions.refuse_if_silenced(actor)
         if not permissions.may_flag(actor) or not may_see_target(actor, target):
             raise PermissionDenied
         if author is not None and author.pk == actor.pk:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,11 @@ class Notice(models.Model):
     # What it was about, as the member may see it (the content may be gone).
     subject_label = models.CharField(max_length=200, blank=True)
     subject_url = models.CharField(max_length=300, blank=True)
+    # The thing itself, so the notices page links it only while the member may see it.
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     review_item = models.ForeignKey(
