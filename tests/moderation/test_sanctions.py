@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from tests.api.conftest import Api
 from tests.conftest import PASSWORD, make_member
 from tests.forum.conftest import client_for, start_topic
 from townsquare.accounts.models import Role
@@ -168,8 +169,6 @@ def test_a_silence_ends_by_itself(moderator, member, bob, general):
 
 
 def test_a_silenced_member_gets_a_clear_json_error(moderator, member, general):
-    from tests.api.conftest import Api
-
     sanctions.silence(moderator, member, until=days(2), reason="Cool down.")
     answer = Api(member).post(
         "/topics", {"category_id": general.pk, "title": "Hello all", "body": "Hi"}
