@@ -351,6 +351,7 @@ def delete_account(
     reindex: list[int] = []
     if posts == PostsChoice.REMOVE:
         reindex = _remove_contributions(member)
+    naming = _posts_naming(member)
     _delete_files(member, removing=posts == PostsChoice.REMOVE)
     audit.record(
         actor,
@@ -365,10 +366,44 @@ def delete_account(
     MailboxStatus.objects.filter(email=member.email.lower()).delete()
     _forget_failed_mail(member.email)
     member.delete()
+    reindex += _unname(naming, member.handle)
     if reindex:
         from townsquare.search.index import schedule_indexing
 
-        schedule_indexing(reindex)  # gone posts leave the index
+        schedule_indexing(reindex)  # gone posts leave the index, renamed ones change
+
+
+def _posts_naming(member: User) -> list[int]:
+    """Other posts that name the member: mentions of them, quotes of their posts."""
+    from townsquare.forum.models import Post
+
+    return list(
+        Post.objects.filter(Q(mentions=member) | Q(quotes__author=member))
+        .exclude(author=member)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def _unname(post_ids: list[int], handle: str) -> list[int]:
+    """Others' posts said @handle or quoted the member by handle: they now say "a former
+    member", as plain text (re-cooked once the account is gone, so no link is made)."""
+    from townsquare.forum.models import Post
+    from townsquare.forum.rendering import render_post
+
+    name = _("a former member")
+    mention = re.compile(rf"@{re.escape(handle)}(?![\w.-])", re.IGNORECASE)
+    quote = re.compile(rf'(\[quote="){re.escape(handle)}(?=[,"])', re.IGNORECASE)
+    changed = []
+    for post in Post.objects.filter(pk__in=post_ids).only("pk", "body"):
+        body = quote.sub(rf"\g<1>{name}", mention.sub(name, post.body))
+        if body != post.body:
+            cooked = render_post(body)
+            Post.objects.filter(pk=post.pk).update(
+                body=body, body_html=cooked.html, text=cooked.text
+            )
+            changed.append(post.pk)
+    return changed
 
 
 def _remove_contributions(member: User) -> list[int]:

@@ -1,6 +1,6 @@
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -281,7 +281,9 @@ def delete_own_account(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            logout(request)
+            # Not logout(): that records a "logged out" event for an account that is gone.
+            request.session.flush()
+            request.user = AnonymousUser()
             messages.success(request, _("Your account is deleted. Goodbye, and thank you."))
             return redirect("home")
     return _data_page(request, form, status=400)
