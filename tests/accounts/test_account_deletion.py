@@ -63,7 +63,11 @@ def test_a_deleted_members_email_name_and_profile_are_gone_from_the_database_and
     quinn, quinn_client, posts, django_capture_on_commit_callbacks
 ):
     make_member("root", None, role=Role.ADMIN)  # searches as staff: sees everything
-    assert rows_holding(EMAIL) and rows_holding(HANDLE) and rows_holding(NAME)
+    bob = Client()
+    bob.force_login(quinn.bob)
+    assert bob.get(f"/u/{HANDLE}/").status_code == 200  # a page view that names her
+    assert rows_holding(EMAIL) and rows_holding(NAME)
+    assert {"core_pageview.path", "core_activityevent.target_label"} <= set(rows_holding(HANDLE))
     assert rows_holding(BIO)
     assert searched(HANDLE) == {quinn.bobs_mention.pk}  # Bob's post says @zyxwvu_q
     avatar = Path(quinn.member.profile.avatar.path)

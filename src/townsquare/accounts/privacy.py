@@ -24,7 +24,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
+from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ from django.utils.translation import ngettext
 from townsquare.accounts.models import DataExport, User
 from townsquare.core import permissions
 from townsquare.core.jobs import once
-from townsquare.core.models import ActivityEvent, FailedJob, MailboxStatus
+from townsquare.core.models import ActivityEvent, FailedJob, MailboxStatus, PageView
 from townsquare.moderation import audit
 
 # --- What the export holds ---------------------------------------------------------------
@@ -481,6 +482,11 @@ def _forget_name(member: User, label: str) -> None:
                 target_label=pattern.sub(label, text)[:200]
             )
     audit.forget_member(member, label, pattern)
+    # Page views keep the address seen: a visit to the member's profile named them.
+    profile_path = f"/u/{member.handle}/"
+    models.QuerySet(PageView).filter(path__contains=profile_path).update(
+        path=Replace("path", Value(profile_path), Value("/u/-/"))
+    )
 
 
 def _end_sessions(member_id: int) -> None:
