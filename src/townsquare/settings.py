@@ -5,6 +5,7 @@ See docs/operations.md for every variable.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -198,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "townsquare.core.tasks.prune_completed_jobs",
         "schedule": 86400.0,
     },
+    "delete-expired-data-exports": {
+        "task": "townsquare.accounts.tasks.delete_expired_data_exports",
+        "schedule": 86400.0,
+    },
     "retire-newcomers": {"task": "townsquare.groups.tasks.retire_newcomers", "schedule": 86400.0},
     "onboarding": {"task": "townsquare.onboarding.tasks.send_due_steps", "schedule": 3600.0},
     "send-notification-mail": {
@@ -237,6 +242,9 @@ NOTIFICATION_EMAIL_DELAY = int(os.environ.get("NOTIFICATION_EMAIL_DELAY", "60"))
 NOTIFICATION_EMAIL_WINDOW = int(os.environ.get("NOTIFICATION_EMAIL_WINDOW", "300"))
 
 # --- Accounts -----------------------------------------------------------------------------
+# Members' data exports (accounts.privacy): one request a day; a zip is kept this long.
+DATA_EXPORT_INTERVAL = timedelta(days=1)
+DATA_EXPORT_KEEP = timedelta(days=int(os.environ.get("DATA_EXPORT_KEEP_DAYS", "7")))
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [

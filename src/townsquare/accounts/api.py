@@ -2,17 +2,19 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
-from townsquare.accounts import actions, queries
-from townsquare.accounts.models import User
+from townsquare.accounts import actions, privacy, queries
+from townsquare.accounts.models import DataExport, User
 from townsquare.accounts.queries import Activity, MemberFilters, directory, show_fields
 from townsquare.api.access import require_area
 from townsquare.api.auth import member_auth
-from townsquare.core.permissions import visible_groups, visible_members
+from townsquare.core.permissions import may_download_export, visible_groups, visible_members
 from townsquare.core.queries import community_for
 
 router = Router(tags=["members"])
@@ -201,3 +203,75 @@ def unfollow_member(request: HttpRequest, handle: str) -> dict:
     member = _visible_member(request, handle)
     actions.unfollow(request.user, member)
     return _follow_out(request, member)
+
+
+class DataExportOut(Schema):
+    status: Literal["pending", "ready", "failed", "expired"]
+    requested_at: datetime
+    finished_at: datetime | None
+    expires_at: datetime | None
+    size: int = Field(description="Bytes of the zip, once ready.")
+    download_url: str | None = Field(
+        None, description="GET with your token while ready: the zip (data.json and files)."
+    )
+
+
+def _export_out(request: HttpRequest, export: DataExport) -> dict:
+    ready = export.status == DataExport.Status.READY
+    expired = ready and export.expires_at <= timezone.now()
+    return {
+        "status": "expired" if expired else export.status,
+        "requested_at": export.requested_at,
+        "finished_at": export.finished_at,
+        "expires_at": export.expires_at,
+        "size": export.size,
+        "download_url": request.build_absolute_uri("/api/v1/me/export/download")
+        if ready and not expired
+        else None,
+    }
+
+
+@router.post(
+    "/me/export",
+    response={202: DataExportOut},
+    auth=member_auth,
+    summary="Ask for a copy of everything about you (once a day); a job prepares it",
+)
+def request_export(request: HttpRequest) -> Status:
+    try:
+        export = privacy.request_export(request.user, request.user)
+    except ValidationError as error:
+        if error.code == "too_soon":
+            raise HttpError(429, " ".join(error.messages)) from error
+        raise
+    return Status(202, _export_out(request, export))
+
+
+def _latest_export(request: HttpRequest) -> DataExport:
+    export = privacy.latest_export(request.user)
+    if export is None:
+        raise Http404
+    return export
+
+
+@router.get(
+    "/me/export",
+    response=DataExportOut,
+    auth=member_auth,
+    summary="Your latest data export: its status and, when ready, where to download it",
+)
+def export_status(request: HttpRequest) -> dict:
+    return _export_out(request, _latest_export(request))
+
+
+@router.get(
+    "/me/export/download",
+    auth=member_auth,
+    summary="Download your latest data export (a zip) while it is ready",
+)
+def download_export(request: HttpRequest) -> FileResponse:
+    export = _latest_export(request)
+    ready = export.status == DataExport.Status.READY and export.expires_at > timezone.now()
+    if not ready or not may_download_export(request.user, export):
+        raise Http404
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename="data-export.zip")

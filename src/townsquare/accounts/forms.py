@@ -158,3 +158,41 @@ class DirectoryForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=60)
+
+
+def _posts_field() -> forms.ChoiceField:
+    from townsquare.accounts.privacy import PostsChoice
+
+    return forms.ChoiceField(
+        label=_("Your posts and messages"),
+        choices=PostsChoice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what happens to the posts.")},
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    """A member deletes their own account: what happens to the posts, and the password."""
+
+    posts = _posts_field()
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account cannot be restored."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class DeleteMemberForm(forms.Form):
+    """An admin deletes a member's account at their request."""
+
+    posts = _posts_field()
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For the audit log, e.g. “asked by email on 3 May”."),
+    )

@@ -226,3 +226,34 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+
+def export_path(export: "DataExport", filename: str) -> str:
+    # Never served by /media/ (core.media refuses exports/): the download view checks the
+    # owner, and the random name keeps the file unguessable even on a misconfigured proxy.
+    return f"exports/{secrets.token_urlsafe(24)}.zip"
+
+
+class DataExport(models.Model):
+    """A member's copy of everything the platform holds about them (accounts.privacy):
+    a zip built by a background job, downloadable by the member until ``expires_at``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    file = models.FileField(upload_to=export_path, max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["member", "-requested_at"], name="export_newest")]
+
+    def __str__(self) -> str:
+        return f"data export {self.pk}"

@@ -1,24 +1,28 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from townsquare.accounts import actions, queries
+from townsquare.accounts import actions, privacy, queries
 from townsquare.accounts.forms import (
     AccountForm,
     ApiTokenForm,
+    DeleteAccountForm,
+    DeleteMemberForm,
     DirectoryForm,
     ProfileForm,
     visibility_field,
 )
-from townsquare.accounts.models import PROFILE_FIELDS, ApiToken, User
+from townsquare.accounts.models import PROFILE_FIELDS, ApiToken, DataExport, User
 from townsquare.core import permissions
 from townsquare.core.areas import OPEN, area
 from townsquare.core.forms import apply_errors
@@ -79,6 +83,8 @@ def member_detail(request: HttpRequest, handle: str) -> HttpResponse:
             "following": following,
             "may_follow": permissions.may_follow(request.user, member),
             "may_review": permissions.may_review(request.user),
+            "may_delete": request.user.pk != member.pk
+            and permissions.may_delete_member(request.user, member),
         },
     )
 
@@ -211,3 +217,101 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     actions.revoke_api_token(request.user, token)
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("token_settings")
+
+
+# --- Members' data: export and account deletion (accounts.privacy) ------------------------
+
+
+def _data_page(request: HttpRequest, delete_form: DeleteAccountForm, status: int = 200):
+    return render(
+        request,
+        "accounts/settings_data.html",
+        {
+            "export": privacy.latest_export(request.user),
+            "delete_form": delete_form,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def data_settings(request: HttpRequest) -> HttpResponse:
+    """Your data: ask for a copy of it, download it, or delete the account."""
+    if request.method == "POST":
+        try:
+            privacy.request_export(request.user, request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("We are preparing your data; we will email you when it is ready.")
+            )
+        return redirect("data_settings")
+    return _data_page(request, DeleteAccountForm())
+
+
+@login_required
+def download_data_export(request: HttpRequest, export_id: int) -> FileResponse:
+    export = DataExport.objects.select_related("member").filter(pk=export_id).first()
+    if (
+        export is None
+        or not permissions.may_download_export(request.user, export)
+        or export.status != DataExport.Status.READY
+        or export.expires_at <= timezone.now()
+    ):
+        raise Http404  # someone else's export answers like one that does not exist
+    name = f"data-{request.user.pk}-{export.finished_at:%Y%m%d}.zip"
+    response = FileResponse(export.file.open("rb"), as_attachment=True, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def delete_own_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST)
+    if form.is_valid():
+        try:
+            privacy.delete_account(
+                request.user,
+                request.user,
+                posts=form.cleaned_data["posts"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            # Not logout(): that records a "logged out" event for an account that is gone.
+            request.session.flush()
+            request.user = AnonymousUser()
+            messages.success(request, _("Your account is deleted. Goodbye, and thank you."))
+            return redirect("home")
+    return _data_page(request, form, status=400)
+
+
+@area("members")
+def delete_member(request: HttpRequest, handle: str) -> HttpResponse:
+    """An admin deletes a member's account at the member's request."""
+    member = _visible_member(request, handle)
+    if request.user.pk == member.pk or not permissions.may_delete_member(request.user, member):
+        raise PermissionDenied
+    form = DeleteMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            privacy.delete_account(
+                request.user,
+                member,
+                posts=form.cleaned_data["posts"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The account of %(member)s is deleted.")
+                % {"member": privacy.former_label(member.pk)},
+            )
+            return redirect("member_list")
+    return render(request, "accounts/member_delete.html", {"member": member, "form": form})

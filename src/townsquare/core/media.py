@@ -17,6 +17,8 @@ from townsquare.forum.models import Upload
 def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     community = community_for(request)
     upload = None
+    if path.startswith("exports/"):  # members' data: only through their download view
+        raise Http404
     if path.startswith("uploads/"):
         upload = Upload.objects.filter(file=path).first()
         if upload is None or not permissions.may_view_upload(request.user, community, upload):

@@ -63,7 +63,9 @@ class LatestTopicsFeed(Feed):
         if item.host_name:
             return item.host_name
         author = item.visible_author
-        return author.display_name if author else _("Anonymous")
+        if author is None:
+            return _("Anonymous") if item.is_anonymous else _("a former member")
+        return author.display_name
 
     def item_categories(self, item: Topic) -> list[str]:
         return [item.category.name]

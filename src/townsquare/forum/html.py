@@ -27,11 +27,14 @@ from townsquare.forum.models import CategoryKind, Post, PostKind, ReactionKind, 
 from townsquare.forum.models.posts import REACTION_EMOJI
 
 
-def author_link(person, host_name: str = "") -> str:
-    """Who wrote something, as others may see it: a named host, the member, or Anonymous.
+def author_link(person, host_name: str = "", *, anonymous: bool = True) -> str:
+    """Who wrote something, as others may see it: a named host, the member, Anonymous, or
+    a former member (the author deleted their account: ``anonymous=False``).
     Callers pass ``visible_author``, never ``author``, for anything that may be anonymous."""
     if host_name:
         return format_html('<strong class="author">{}</strong>', host_name)
+    if person is None and not anonymous:
+        return format_html('<span class="author former">{}</span>', _("a former member"))
     if person is None:
         return format_html('<span class="author anonymous">{}</span>', _("Anonymous"))
     return format_html(
@@ -113,7 +116,7 @@ def topic_row(
         _badges(topic, pinned),
         category_badge(topic.category),
         tags,
-        author_link(topic.visible_author, topic.host_name),
+        author_link(topic.visible_author, topic.host_name, anonymous=topic.is_anonymous),
         replies_label,
         _count(topic.reply_count),
         views_label,
@@ -121,7 +124,7 @@ def topic_row(
         last.isoformat(),
         date_format(last, "DATETIME_FORMAT"),
         naturaltime(topic.last_posted_at),
-        author_link(topic.visible_last_poster),
+        author_link(topic.visible_last_poster, anonymous=topic.last_post_anonymous),
     )
 
 
@@ -270,7 +273,7 @@ def _header(post: Post, controls: PostControls) -> SafeString:
         person = post.visible_author
         if person is not None:
             parts.append(avatar(person))
-        parts.append(author_link(person))
+        parts.append(author_link(person, anonymous=post.is_anonymous))
     if post.is_anonymous and post.author_id == controls.viewer_id:
         parts.append(format_html('<span class="meta">({})</span>', _("you")))
     reply_to = post.reply_to
@@ -279,7 +282,7 @@ def _header(post: Post, controls: PostControls) -> SafeString:
             format_html(
                 '<a class="meta" href="#post-{}">↩ {}</a>',
                 reply_to.number,
-                author_link(reply_to.visible_author),
+                author_link(reply_to.visible_author, anonymous=reply_to.is_anonymous),
             )
         )
     created = timezone.localtime(post.created_at)
@@ -322,7 +325,7 @@ def _action_line(post: Post) -> SafeString:
     )
     return format_html(
         '<p class="meta">{} {}{} · <time datetime="{}">{}</time></p>',
-        author_link(post.author),
+        author_link(post.author, anonymous=False),
         what % {"n": count},
         link,
         post.created_at.isoformat(),

@@ -34,7 +34,7 @@ class PersonOut(Schema):
 
 class MessageOut(Schema):
     id: int
-    author: PersonOut
+    author: PersonOut | None = Field(None, description="Empty for a former member.")
     body: str
     body_html: str
     created_at: datetime
@@ -80,7 +80,9 @@ class MessagePageQuery(Schema):
     page: str = Field("last", pattern=r"^(\d{1,9}|last)$", description="A number, or last.")
 
 
-def _person(request: HttpRequest, user) -> dict:
+def _person(request: HttpRequest, user) -> dict | None:
+    if user is None:  # a former member (accounts.privacy.delete_account)
+        return None
     return {
         "handle": user.handle,
         "display_name": user.display_name,

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Conversation(models.Model):
+    # Empty once the member who started it deleted their account: the others keep it.
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
     # Kept by actions.send_message: what the inbox sorts and compares read state with.
@@ -61,8 +62,13 @@ class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
+    # Empty: a former member's message, kept for the others in the conversation.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_messages"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sent_messages",
     )
     body = models.TextField()
     body_html = models.TextField()  # sanitised by core.markdown.render

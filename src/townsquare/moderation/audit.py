@@ -5,6 +5,7 @@
 action calls it once, inside its transaction, and records nothing else for the same step.
 """
 
+import re
 from typing import Any
 
 from django.db import models
@@ -47,3 +48,23 @@ def record(
         before=before or {},
         after=after or {},
     )
+
+
+def forget_member(member: Any, label: str, pattern: "re.Pattern[str]") -> int:
+    """Erasing a member (accounts.privacy.delete_account) is the one change ever made to
+    the log: entries keep who did what, but say ``label`` ("member #42") where they named
+    the member (``pattern`` matches their @handle). Returns how many entries changed."""
+    entries = models.QuerySet(AuditEntry).filter(
+        models.Q(actor_id=member.pk)
+        | models.Q(actor_label__icontains=f"@{member.handle}")
+        | models.Q(target_label__icontains=f"@{member.handle}")
+    )
+    changed = 0
+    for pk, actor, target in entries.values_list("pk", "actor_label", "target_label"):
+        new_actor, new_target = pattern.sub(label, actor), pattern.sub(label, target)
+        if (new_actor, new_target) != (actor, target):
+            models.QuerySet(AuditEntry).filter(pk=pk).update(
+                actor_label=new_actor[:200], target_label=new_target[:200]
+            )
+            changed += 1
+    return changed

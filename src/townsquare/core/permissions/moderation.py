@@ -84,3 +84,12 @@ def may_delete_member(user: AnyUser, member: User) -> bool:
     if not is_member(user):
         return False
     return user.pk == member.pk or (user.role == Role.ADMIN and member.role != Role.ADMIN)
+
+
+def may_export_data(user: AnyUser, member: User) -> bool:
+    """A copy of everything about a member is for that member alone."""
+    return user.is_authenticated and user.pk == member.pk
+
+
+def may_download_export(user: AnyUser, export) -> bool:
+    return may_export_data(user, export.member)

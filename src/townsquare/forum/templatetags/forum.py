@@ -24,8 +24,8 @@ def list_url(context, **changes) -> str:
 
 
 @register.simple_tag
-def author_link(person, host_name: str = "") -> str:
-    return html.author_link(person, host_name)
+def author_link(person, host_name: str = "", anonymous: bool = True) -> str:
+    return html.author_link(person, host_name, anonymous=anonymous)
 
 
 @register.simple_tag

@@ -234,7 +234,10 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 
 def _quote(post: Post) -> str:
-    name = post.visible_author.handle if post.visible_author else _("Anonymous")
+    if post.visible_author is not None:
+        name = post.visible_author.handle
+    else:
+        name = _("Anonymous") if post.is_anonymous else _("a former member")
     body = post.body.strip()
     return f'[quote="{name}, post:{post.number}, topic:{post.topic_id}"]\n{body}\n[/quote]'
 
