@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from townsquare.moderation.views import trust
 
 app_name = "moderation"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("moderation/trust/", trust.trust_levels, name="trust"),
+    path("moderation/trust/<int:member_id>/", trust.set_level, name="set_trust_level"),
+]

@@ -94,6 +94,7 @@ from townsquare.core.permissions.moderation import (
     may_review,
     may_sanction,
     may_view_audit_log,
+    may_view_trust_level,
 )
 from townsquare.core.permissions.notifications import (
     members_who_may_see_group,
@@ -178,6 +179,7 @@ __all__ = [
     "may_view_conversation",
     "may_view_post",
     "may_view_topic",
+    "may_view_trust_level",
     "may_view_upload",
     "may_vote",
     "may_withdraw_mentor_request",
