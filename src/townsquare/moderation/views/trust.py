@@ -24,6 +24,12 @@ from townsquare.moderation.queries import moderation_settings
 from townsquare.moderation.trust import LEVEL_NAMES, MAX_LEVEL, level_counts
 
 SEARCH_RESULTS = 20
+SETTINGS_GROUPS = [
+    ("tl0_", gettext_lazy("Limits of new members (trust level 0)")),
+    ("tl1_", gettext_lazy("Trust level 1 asks")),
+    ("tl2_", gettext_lazy("Trust level 2 asks")),
+    ("tl3_", gettext_lazy("Trust level 3 asks")),
+]
 LEVEL_CHOICES = [(level, f"{level} · {name}") for level, name in LEVEL_NAMES.items()]
 
 
@@ -92,8 +98,13 @@ def _page(
             )
         )
     counts = level_counts()
+    settings_form = settings_form or TrustSettingsForm(instance=moderation_settings())
     context = {
-        "settings_form": settings_form or TrustSettingsForm(instance=moderation_settings()),
+        "settings_form": settings_form,
+        "settings_groups": [
+            (title, [settings_form[name] for name in settings_form.fields if name.startswith(key)])
+            for key, title in SETTINGS_GROUPS
+        ],
         "counts": [(level, LEVEL_NAMES[level], counts[level]) for level in range(MAX_LEVEL + 1)],
         "query": query,
         "rows": rows,
