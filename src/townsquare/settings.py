@@ -211,6 +211,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Digests go out at each member's local hour; every half hour finds who is due.
     "send-digests": {"task": "townsquare.notifications.tasks.send_digests", "schedule": 1800.0},
+    "promote-members": {"task": "townsquare.moderation.tasks.promote_members", "schedule": 86400.0},
 }
 
 # --- Email --------------------------------------------------------------------------------
@@ -257,6 +258,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "townsquare.accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "townsquare.accounts.forms.SignupForm"}
+# A field people never see and bots fill in (docs/moderation.md, "Sign-up defences").
+ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "homepage"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -309,15 +312,28 @@ SEARCH_RATE_LIMIT_VISITORS = int(os.environ.get("SEARCH_RATE_LIMIT_VISITORS", "3
 SEARCH_RATE_LIMIT_MEMBERS = int(os.environ.get("SEARCH_RATE_LIMIT_MEMBERS", "120"))
 
 # --- Direct messages ---------------------------------------------------------------------
-# docs/messages.md. Members who joined less than MESSAGING_NEW_MEMBER_DAYS days ago may start
-# at most MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY conversations a day.
+# docs/messages.md. How many conversations new members (trust level 0) may start a day is
+# a moderation setting (docs/moderation.md, "Trust levels").
 MESSAGING_MAX_PARTICIPANTS = 10  # the starter included
 MESSAGING_MESSAGE_MAX_LENGTH = int(os.environ.get("MESSAGING_MESSAGE_MAX_LENGTH", "10000"))
 MESSAGING_MESSAGES_PER_PAGE = 50
-MESSAGING_NEW_MEMBER_DAYS = int(os.environ.get("MESSAGING_NEW_MEMBER_DAYS", "7"))
-MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY = int(
-    os.environ.get("MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY", "5")
-)
+
+# --- Moderation --------------------------------------------------------------------------
+# docs/moderation.md, "Rate limits": at most N of an action per period (seconds) per member;
+# staff are not limited. MODERATION_LIMITS_ENABLED=0 turns these and the daily limits of
+# new members off (the test suite does; never in production).
+MODERATION_LIMITS_ENABLED = os.environ.get("MODERATION_LIMITS_ENABLED", "1") != "0"
+MODERATION_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "post": (10, 60),
+    "topic": (5, 60),
+    "message": (20, 60),
+    "flag": (10, 60),
+    "reaction": (30, 60),
+}
+# Sign-up (docs/moderation.md, "Sign-up defences"): a form sent back sooner than this after
+# it was shown is a bot's; a form older than the maximum must be shown again.
+SIGNUP_MIN_SECONDS = int(os.environ.get("SIGNUP_MIN_SECONDS", "3"))
+SIGNUP_MAX_AGE_SECONDS = int(os.environ.get("SIGNUP_MAX_AGE_SECONDS", str(24 * 3600)))
 
 # --- Moderation --------------------------------------------------------------------------
 # docs/moderation.md. Silences and timed suspensions last at most this many days (a

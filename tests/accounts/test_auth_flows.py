@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import PASSWORD
+from townsquare.accounts.forms import signup_stamp
 from townsquare.core.models import ActivityEvent
 
 
@@ -84,6 +85,7 @@ def test_unverified_member_cannot_sign_in_until_confirmed(client: Client, guidel
         {
             "email": "new@example.com", "handle": "newbie", "display_name": "New",
             "password1": PASSWORD, "password2": PASSWORD,
+            "started": signup_stamp(time.time() - 10),
         },
     )  # fmt: skip
     client.post("/accounts/logout/")

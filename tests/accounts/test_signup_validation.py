@@ -1,14 +1,20 @@
 """Bad sign-up input is refused with a clear message, and what was typed is kept."""
 
+import time
+
 import pytest
 from django.test import Client
 
 from tests.conftest import make_member
+from townsquare.accounts.forms import signup_stamp
 from townsquare.accounts.models import User
 
 
 def signup(client: Client, **overrides):
+    """Send the sign-up form as a person would: shown ten seconds before it is sent
+    (tests/accounts/test_signup_defences.py checks what happens otherwise)."""
     data = {
+        "started": signup_stamp(time.time() - 10),
         "email": "new@example.com",
         "handle": "newbie",
         "display_name": "Nowy Członek",

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
@@ -27,6 +28,9 @@ def fill_signup(page: Page, *, email: str, handle: str, display_name: str) -> No
     page.fill("#id_display_name", display_name)
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
+    # A person takes a few seconds; a form sent back sooner is taken for a bot's
+    # (tests/accounts/test_signup_defences.py).
+    page.wait_for_timeout(settings.SIGNUP_MIN_SECONDS * 1000 + 200)
     page.get_by_role("button", name="Create my account").click()
 
 

@@ -14,9 +14,10 @@ def client_for(user: User) -> Client:
 
 
 def old_member(handle: str, guidelines) -> User:
-    """A member who joined long ago: not under the new-account limit."""
+    """A member who joined long ago and rose to trust level 1: not under the new-member
+    limits (moderation.trust.limits_for)."""
     user = make_member(handle, guidelines)
-    User.objects.filter(pk=user.pk).update(date_joined="2020-01-01T00:00:00Z")
+    User.objects.filter(pk=user.pk).update(date_joined="2020-01-01T00:00:00Z", trust_level=1)
     user.refresh_from_db()
     return user
 

@@ -9,6 +9,7 @@ from townsquare.core.models import ActivityEvent
 from townsquare.core.queries import get_community
 from townsquare.messaging import actions, queries
 from townsquare.messaging.models import Conversation, Message
+from townsquare.moderation.models import ModerationSettings
 
 
 def test_start_from_the_form(alice, bob, carol):
@@ -239,9 +240,9 @@ def test_html_and_script_are_never_rendered(alice, bob):
     assert "&lt;script&gt;" in page
 
 
-def test_new_accounts_are_rate_limited(guidelines, bob, carol, settings):
-    settings.MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY = 2
-    newcomer = make_member("newbie", guidelines)
+def test_new_accounts_are_rate_limited(guidelines, bob, carol, limits_on):
+    ModerationSettings.objects.update_or_create(pk=1, defaults={"tl0_conversations_per_day": 2})
+    newcomer = make_member("newbie", guidelines)  # trust level 0
     client = client_for(newcomer)
     for _n in range(2):
         response = client.post(

@@ -1,7 +1,12 @@
+import logging
+import time
 import zoneinfo
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -17,8 +22,24 @@ from townsquare.accounts.validators import (
     validate_handle,
 )
 
+logger = logging.getLogger(__name__)
+
+SIGNUP_STAMP_SALT = "townsquare.accounts.signup-started"
+
+
+def signup_stamp(issued_at: float | None = None) -> str:
+    """The signed moment the sign-up form was shown (its ``started`` field)."""
+    return signing.dumps(time.time() if issued_at is None else issued_at, salt=SIGNUP_STAMP_SALT)
+
 
 class SignupForm(AllauthSignupForm):
+    """Sign-up, with two defences against bots (docs/moderation.md, "Sign-up defences"):
+    the form carries a signed time stamp, and a form sent back sooner than
+    SIGNUP_MIN_SECONDS, later than SIGNUP_MAX_AGE_SECONDS or with a stamp that was not ours
+    is refused, what was typed kept; and allauth's honeypot field
+    (ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD), hidden from people: a form that fills it is
+    answered as if it succeeded, and no account is made."""
+
     handle = forms.CharField(
         label=_("Handle"),
         max_length=HANDLE_MAX,
@@ -28,7 +49,64 @@ class SignupForm(AllauthSignupForm):
     # Filled by the browser's time zone when JavaScript runs; UTC otherwise.
     timezone = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    # When the form was shown, signed (signup_stamp).
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+
     field_order = ["email", "handle", "display_name", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["started"].initial = signup_stamp()
+        honeypot = self.honeypot_name()
+        if honeypot:
+            self.fields[honeypot].label = _("Leave this field empty")
+            self.fields[honeypot].widget.attrs = {"tabindex": "-1", "autocomplete": "off"}
+
+    @staticmethod
+    def honeypot_name() -> str | None:
+        return allauth_settings.SIGNUP_FORM_HONEYPOT_FIELD or None
+
+    def visible_fields(self) -> list:
+        # The honeypot is drawn apart, out of sight (account/signup.html).
+        return [f for f in super().visible_fields() if f.name != self.honeypot_name()]
+
+    def honeypot_field(self):
+        name = self.honeypot_name()
+        return self[name] if name else None
+
+    def _restamp(self) -> None:
+        """Show the form again with a fresh stamp, so sending it again (after a moment)
+        is accepted."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("started")] = signup_stamp()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        try:
+            issued = float(signing.loads(cleaned.get("started") or "", salt=SIGNUP_STAMP_SALT))
+        except (signing.BadSignature, TypeError, ValueError):
+            issued = None
+        age = time.time() - issued if issued is not None else None
+        if age is None or age < 0 or age > settings.SIGNUP_MAX_AGE_SECONDS:
+            self._restamp()
+            raise ValidationError(
+                _("This form has expired or was changed. Please check it and send it again.")
+            )
+        if age < settings.SIGNUP_MIN_SECONDS:
+            self._restamp()
+            raise ValidationError(
+                _(
+                    "That was quicker than a person can fill in this form. Please check "
+                    "your details and send it again."
+                )
+            )
+        return cleaned
+
+    def try_save(self, request):
+        if (name := self.honeypot_name()) and self.cleaned_data.get(name):
+            # allauth answers as if the account were made, and makes none.
+            logger.info("Sign-up with the honeypot field filled refused.")
+        return super().try_save(request)
 
     def clean_handle(self) -> str:
         handle = normalize_handle(self.cleaned_data["handle"])

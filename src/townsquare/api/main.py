@@ -21,6 +21,7 @@ from townsquare.forum.api import router as forum_router
 from townsquare.groups.api import router as groups_router
 from townsquare.messaging.api import router as messaging_router
 from townsquare.moderation.api import router as moderation_router
+from townsquare.moderation.limits import RateLimited
 from townsquare.notifications.api import router as notifications_router
 from townsquare.search.api import router as search_router
 
@@ -83,6 +84,13 @@ def domain_validation_error(request: HttpRequest, exc: DjangoValidationError) ->
         field, errors = next(iter(exc.error_dict.items()))
         return error(request, 422, " ".join(errors[0].messages), field)
     return error(request, 422, " ".join(exc.messages))
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = error(request, 429, " ".join(exc.messages), exc.field)
+    response["Retry-After"] = str(exc.wait)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

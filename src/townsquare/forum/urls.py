@@ -37,6 +37,7 @@ urlpatterns = [
     path("t/<int:topic_id>/reply/", topics.reply, name="reply"),
     path("t/<int:topic_id>/unaccept/", topics.unaccept, name="unaccept"),
     path("t/<int:topic_id>/level/", topics.topic_level, name="topic_level"),
+    path("t/<int:topic_id>/reading/", topics.reading, name="reading"),
     path("posts/<int:post_id>/edit/", topics.edit, name="edit"),
     path("posts/<int:post_id>/delete/", topics.delete, name="delete"),
     path("posts/<int:post_id>/recover/", topics.recover, name="recover"),

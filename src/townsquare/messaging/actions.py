@@ -3,20 +3,18 @@ reports. Each action asks the policy, validates, writes in one transaction and r
 activity event (never with a message's text)."""
 
 import unicodedata
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from townsquare.accounts.models import User
 from townsquare.accounts.validators import normalize_handle, refuse_hidden_characters
-from townsquare.core import activity, markdown, permissions, ratelimit
+from townsquare.core import activity, markdown, permissions
 from townsquare.core.models import Community
 from townsquare.messaging.models import (
     Block,
@@ -27,17 +25,8 @@ from townsquare.messaging.models import (
     ReportReason,
 )
 from townsquare.messaging.queries import forget_unread_counts
+from townsquare.moderation import limits
 from townsquare.notifications.actions import notify_on_commit
-
-DAY = 24 * 60 * 60
-
-
-class ConversationLimitReached(ValidationError):
-    """A new member started as many conversations as they may today."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__({"participants": message})
-        self.retry_after = retry_after
 
 
 def clean_message_body(value: str) -> str:
@@ -132,29 +121,6 @@ def _no_blocks_among(recipients: list[User]) -> None:
         )
 
 
-def _count_new_conversation(actor: User) -> None:
-    """New accounts start at most MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY conversations a
-    day: spammers sign up, write to everyone and leave."""
-    new_until = actor.date_joined + timedelta(days=settings.MESSAGING_NEW_MEMBER_DAYS)
-    if timezone.now() >= new_until:
-        return
-    limit = settings.MESSAGING_NEW_MEMBER_CONVERSATIONS_PER_DAY
-    wait = ratelimit.hit("messaging:start", f"user:{actor.pk}", ratelimit.Rate(limit, DAY))
-    if wait is None:
-        return
-    # The limit ends when the day's window does or when the account stops being new.
-    wait = min(wait, max(1, int((new_until - timezone.now()).total_seconds())))
-    raise ConversationLimitReached(
-        ngettext(
-            "New members can start %(count)d conversation a day. Try again in %(wait)s.",
-            "New members can start %(count)d conversations a day. Try again in %(wait)s.",
-            limit,
-        )
-        % {"count": limit, "wait": timeuntil(timezone.now() + timedelta(seconds=wait))},
-        wait,
-    )
-
-
 def _forget_now_and_on_commit(user_ids: list[int]) -> None:
     """Drop cached unread counts now, and again on commit: a page read between the two could
     have cached the count from before this transaction."""
@@ -197,7 +163,8 @@ def start_conversation(
     body = clean_message_body(body)
     recipients = find_recipients(actor, community, handles)
     _no_blocks_among(recipients)
-    _count_new_conversation(actor)
+    limits.check_new_conversation(actor)
+    limits.check_rate(actor, "message")
     now = timezone.now()
     with transaction.atomic():
         conversation = Conversation.objects.create(
@@ -272,6 +239,7 @@ def send_message(actor: User, conversation: Conversation, body: str) -> Message:
         if not permissions.is_appeal(conversation):
             permissions.refuse_if_silenced(actor)
         raise ValidationError({"body": _("You can no longer send messages in this conversation.")})
+    limits.check_rate(actor, "message")
     with transaction.atomic():
         message = _insert_message(actor, conversation, body)
         activity.record(actor, "message.sent", message, conversation=conversation.pk)

@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from pydantic import StringConstraints
 
 from townsquare.api.auth import member_auth
@@ -147,12 +146,9 @@ def list_conversations(request: HttpRequest, query: Query[PageQuery]) -> dict:
     summary="Start a conversation with up to 9 members (by handle) and a first message",
 )
 def create_conversation(request: HttpRequest, payload: ConversationIn) -> Status:
-    try:
-        conversation = actions.start_conversation(
-            request.user, community_for(request), payload.participants, payload.body
-        )
-    except actions.ConversationLimitReached as error:
-        raise HttpError(429, " ".join(error.messages)) from error
+    conversation = actions.start_conversation(
+        request.user, community_for(request), payload.participants, payload.body
+    )
     return Status(201, _conversation(request, _listed(request, conversation.pk)))
 
 

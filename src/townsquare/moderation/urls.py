@@ -1,6 +1,6 @@
 from django.urls import path
 
-from townsquare.moderation.views import notices, sanctions
+from townsquare.moderation.views import notices, sanctions, trust
 
 app_name = "moderation"
 
@@ -13,4 +13,6 @@ urlpatterns: list = [
         sanctions.lift,
         name="lift",
     ),
+    path("moderation/trust/", trust.trust_levels, name="trust"),
+    path("moderation/trust/<int:member_id>/", trust.set_level, name="set_trust_level"),
 ]

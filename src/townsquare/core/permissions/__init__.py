@@ -99,6 +99,7 @@ from townsquare.core.permissions.moderation import (
     may_review,
     may_sanction,
     may_view_audit_log,
+    may_view_trust_level,
     refuse_if_silenced,
     silenced_message,
 )
@@ -190,6 +191,7 @@ __all__ = [
     "may_view_conversation",
     "may_view_post",
     "may_view_topic",
+    "may_view_trust_level",
     "may_view_upload",
     "may_vote",
     "may_withdraw_mentor_request",

@@ -75,6 +75,12 @@ def may_manage_defences(user: AnyUser) -> bool:
     return is_staff(user)
 
 
+def may_view_trust_level(user: AnyUser, member: User) -> bool:
+    """A member's trust level and progress: the member and staff (others are not told
+    who is new here)."""
+    return is_member(user) and (user.pk == member.pk or is_staff(user))
+
+
 def may_view_audit_log(user: AnyUser) -> bool:
     return is_staff(user)
 

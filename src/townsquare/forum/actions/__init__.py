@@ -34,6 +34,7 @@ from townsquare.forum.actions.reactions import (
     remove_reaction,
 )
 from townsquare.forum.actions.reading import (
+    add_reading_time,
     mark_read,
     set_category_level,
     set_tag_level,
@@ -52,6 +53,7 @@ __all__ = [
     "accept_answer",
     "add_bookmark",
     "add_reaction",
+    "add_reading_time",
     "attach_uploads",
     "cancel_schedule",
     "close_poll",

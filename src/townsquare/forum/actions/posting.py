@@ -29,6 +29,7 @@ from townsquare.forum.models import (
 )
 from townsquare.forum.rendering import render_post
 from townsquare.forum.validation import clean_body, clean_tags, clean_title
+from townsquare.moderation import limits
 from townsquare.notifications.actions import notify_on_commit
 from townsquare.search.index import schedule_indexing
 
@@ -195,6 +196,9 @@ def create_topic(
         duplicate := _recent_duplicate(author, None, body, client_token, title)
     ):
         return duplicate.topic
+    if actor is not None:
+        limits.check_daily_posts(actor)
+        limits.check_rate(actor, "topic")
     cooked = render_post(body)
     now = created_at or timezone.now()
     try:
@@ -283,6 +287,9 @@ def create_post(
     client_token = client_token.strip()[:64]
     if actor is not None and (duplicate := _recent_duplicate(author, topic, body, client_token)):
         return duplicate
+    if actor is not None:
+        limits.check_daily_posts(actor)
+        limits.check_rate(actor, "post")
     cooked = render_post(body)
     now = created_at or timezone.now()
     number = topic.highest_post_number + 1

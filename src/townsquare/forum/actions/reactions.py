@@ -9,6 +9,7 @@ from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
 from townsquare.core.queries import get_community
 from townsquare.forum.models import Bookmark, Post, Reaction, ReactionKind, Topic
+from townsquare.moderation import limits
 from townsquare.notifications.actions import notify_on_commit
 
 
@@ -36,6 +37,8 @@ def add_reaction(actor: User, post: Post, kind: str) -> Post:
         if post.author_id == actor.pk:
             raise ValidationError(_("You cannot react to your own post."))
         raise PermissionDenied
+    if not Reaction.objects.filter(post=post, user=actor, kind=kind).exists():
+        limits.check_rate(actor, "reaction")
     _reaction, created = Reaction.objects.get_or_create(post=post, user=actor, kind=kind)
     if created:
         _count(post, kind, +1)

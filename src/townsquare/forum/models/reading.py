@@ -27,6 +27,9 @@ class TopicReadState(models.Model):
     )
     first_visited_at = models.DateTimeField(null=True, blank=True)
     last_visited_at = models.DateTimeField(null=True, blank=True)
+    # Seconds the member spent on the topic's page while it was in view, reported by the
+    # page (forum.actions.reading.add_reading_time): "time read" for trust levels.
+    seconds_read = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -407,6 +407,19 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def reading(request: HttpRequest, topic_id: int) -> HttpResponse:
+    """The topic page, while in view, says so every half minute (time read)."""
+    topic = topic_or_404(request, topic_id)
+    try:
+        seconds = int(request.POST.get("seconds", ""))
+    except ValueError:
+        return HttpResponse(_("Say how many seconds."), status=400)
+    actions.add_reading_time(request.user, topic, seconds)
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
 def topic_level(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = topic_or_404(request, topic_id)
     form = LevelForm(request.POST)

@@ -14,7 +14,7 @@ from townsquare.core import permissions
 from townsquare.core.queries import get_community
 from townsquare.forum.models import Post, Topic
 from townsquare.messaging.models import Message
-from townsquare.moderation import audit
+from townsquare.moderation import audit, limits
 from townsquare.moderation.models import Flag, FlagReason, ReviewItem, ReviewKind, ReviewStatus
 
 FLAG_NOTE_MAX = 1000
@@ -89,6 +89,7 @@ def flag(
     item = _pending_item(target, author)
     if actor is not None and (existing := item.flags.filter(flagger=actor).first()):
         return existing
+    limits.check_rate(actor, "flag")
     created = Flag.objects.create(item=item, flagger=actor, reason=reason, note=note)
     changes: dict[str, Any] = {"flag_count": F("flag_count") + 1}
     if signals:
