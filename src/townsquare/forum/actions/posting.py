@@ -29,6 +29,7 @@ from townsquare.forum.models import (
 )
 from townsquare.forum.rendering import render_post
 from townsquare.forum.validation import clean_body, clean_tags, clean_title
+from townsquare.moderation import audit
 from townsquare.notifications.actions import notify_on_commit
 from townsquare.search.index import schedule_indexing
 
@@ -400,6 +401,23 @@ def adjust_category_counts(category_id: int, *, topics: int, posts: int) -> None
     )
 
 
+def _record_deletion(actor: User, post: Post, verb: str, target: Post | Topic, **data) -> None:
+    """A moderator deleting or recovering someone else's post is a moderation action (the
+    audit log); a member deleting their own is not."""
+    if post.author_id != actor.pk:
+        deleted = verb.endswith(".deleted")
+        audit.record(
+            actor,
+            verb,
+            target,
+            before={"deleted": not deleted},
+            after={"deleted": deleted},
+            **data,
+        )
+    else:
+        activity.record(actor, verb, target, **data)
+
+
 @transaction.atomic
 def delete_post(actor: User, post: Post) -> Post:
     """Soft-delete a post; deleting the opening post deletes the topic."""
@@ -418,14 +436,14 @@ def delete_post(actor: User, post: Post) -> Post:
         topic.deleted_at, topic.deleted_by = now, actor
         topic.save(update_fields=["deleted_at", "deleted_by"])
         adjust_category_counts(topic.category_id, topics=-1, posts=-(topic.reply_count + 1))
-        activity.record(actor, "topic.deleted", topic, category=topic.category_id)
+        _record_deletion(actor, post, "topic.deleted", topic, category=topic.category_id)
         return post
     if topic.accepted_post_id == post.pk:
         Topic.objects.filter(pk=topic.pk).update(accepted_post=None, solved_at=None)
         activity.record(actor, "answer.unaccepted", topic, post=post.pk, reason="deleted")
     refresh_topic_stats(topic)
     adjust_category_counts(topic.category_id, topics=0, posts=-1)
-    activity.record(actor, "post.deleted", post, topic=topic.pk, category=topic.category_id)
+    _record_deletion(actor, post, "post.deleted", post, topic=topic.pk, category=topic.category_id)
     return post
 
 
@@ -449,11 +467,11 @@ def recover_post(actor: User, post: Post) -> Post:
         topic.deleted_at, topic.deleted_by = None, None
         topic.save(update_fields=["deleted_at", "deleted_by"])
         adjust_category_counts(topic.category_id, topics=1, posts=topic.reply_count + 1)
-        activity.record(actor, "topic.recovered", topic, category=topic.category_id)
+        _record_deletion(actor, post, "topic.recovered", topic, category=topic.category_id)
     else:
         refresh_topic_stats(topic)
         adjust_category_counts(topic.category_id, topics=0, posts=1)
-        activity.record(actor, "post.recovered", post, topic=topic.pk)
+        _record_deletion(actor, post, "post.recovered", post, topic=topic.pk)
     return post
 
 

@@ -1,0 +1,1 @@
+"""Moderators' pages, one module per topic."""
