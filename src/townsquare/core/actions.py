@@ -162,8 +162,17 @@ def retry_failed_job(actor: User, failed_job: FailedJob) -> FailedJob:
     failed_job = FailedJob.objects.select_for_update().get(pk=failed_job.pk)
     if failed_job.status not in (FailedJob.Status.FAILED, FailedJob.Status.DISMISSED):
         raise ValidationError(_("This job is already being retried or has succeeded."))
+    before = {"status": failed_job.status}
     task_id = jobs.retry_failed_job(failed_job)
-    audit.record(actor, "job.retried", failed_job, task=failed_job.task_name, task_id=task_id)
+    audit.record(
+        actor,
+        "job.retried",
+        failed_job,
+        before=before,
+        after={"status": failed_job.status},
+        task=failed_job.task_name,
+        task_id=task_id,
+    )
     return failed_job
 
 
