@@ -224,3 +224,17 @@ def test_members_own_deletions_and_group_owners_are_not_audited(cast):
     assert ActivityEvent.objects.filter(verb="post.deleted", actor=cast.bob).count() == 1
     assert ActivityEvent.objects.filter(verb="group.updated", actor=cast.bob).count() == 1
     assert not AuditEntry.objects.filter(actor=cast.bob).exists()
+
+
+def test_a_step_of_another_audited_action_leaves_only_its_activity_event(cast):
+    """A review decision that deletes a post, a group that gets its own category: the
+    calling action writes the one audit entry; the step keeps its activity event."""
+    forum_actions.delete_post(cast.moderator, cast.reply, audited=False)
+    assert ActivityEvent.objects.filter(verb="post.deleted").count() == 1
+    assert not AuditEntry.objects.filter(action="post.deleted").exists()
+    before = AuditEntry.objects.count()
+    group_actions.create_group(cast.manager, name="Translators", with_category=True)
+    assert AuditEntry.objects.count() == before + 1
+    assert ActivityEvent.objects.filter(
+        verb="category.created", target_label="Translators"
+    ).exists()

@@ -163,7 +163,7 @@ def create_group(
             read_access=Audience.GROUPS,
             topic_access=Audience.GROUPS,
             reply_access=Audience.GROUPS,
-            record=False,  # part of creating the group, whose entry says so
+            audited=False,  # part of creating the group, whose entry says so
             **only_the_group,
         )
         group.save(update_fields=["category"])
@@ -224,7 +224,7 @@ def set_category_audience(actor: User | None, group: Group, audience: str) -> Ca
         raise ValidationError({"audience": _("This group has no discussion category.")})
     previous = group.category.read_access
     category = forum_actions.update_category(
-        None, group.category, read_access=audience, record=False
+        None, group.category, read_access=audience, audited=False
     )
     _record(
         actor,

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
-from townsquare.core import permissions
+from townsquare.core import activity, permissions
 from townsquare.forum.models import Audience, Category, CategoryKind
 from townsquare.groups.models import Group
 from townsquare.moderation import audit
@@ -79,7 +79,7 @@ def _save(
     groups: dict[str, list[Group]],
     verb: str,
     *,
-    record: bool,
+    audited: bool,
     before: dict[str, Any] | None = None,
     changed: Iterable[str] = (),
 ) -> Category:
@@ -87,17 +87,19 @@ def _save(
     for field, chosen in groups.items():
         getattr(category, field).set(chosen)
     permissions.forget_forum_access()
-    if record:
+    if audited:
         audit.record(actor, verb, category, before=before, after=_values(category, changed) or None)
+    else:
+        activity.record(actor, verb, category)
     return category
 
 
 @transaction.atomic
 def create_category(
-    actor: User | None, *, name: str, record: bool = True, **fields: Any
+    actor: User | None, *, name: str, audited: bool = True, **fields: Any
 ) -> Category:
-    """``record=False``: a step of another action that leaves its own audit entry (a
-    group's category)."""
+    """``audited=False``: a step of another action that leaves the audit entry itself (a
+    group's category); the activity event is still written."""
     _check(actor)
     unknown = set(fields) - FIELDS - GROUP_FIELDS
     if unknown:
@@ -105,12 +107,12 @@ def create_category(
     groups = _groups(fields)
     category = Category(name=name, **fields)
     _validate(category, groups)
-    return _save(actor, category, groups, "category.created", record=record)
+    return _save(actor, category, groups, "category.created", audited=audited)
 
 
 @transaction.atomic
 def update_category(
-    actor: User | None, category: Category, *, record: bool = True, **changes: Any
+    actor: User | None, category: Category, *, audited: bool = True, **changes: Any
 ) -> Category:
     _check(actor)
     unknown = set(changes) - FIELDS - GROUP_FIELDS
@@ -126,7 +128,7 @@ def update_category(
         setattr(category, field, value)
     _validate(category, groups)
     return _save(
-        actor, category, groups, "category.updated", record=record, before=before, changed=changed
+        actor, category, groups, "category.updated", audited=audited, before=before, changed=changed
     )
 
 

@@ -401,10 +401,12 @@ def adjust_category_counts(category_id: int, *, topics: int, posts: int) -> None
     )
 
 
-def _record_deletion(actor: User, post: Post, verb: str, target: Post | Topic, **data) -> None:
+def _record_deletion(
+    actor: User, post: Post, verb: str, target: Post | Topic, audited: bool, **data
+) -> None:
     """A moderator deleting or recovering someone else's post is a moderation action (the
     audit log); a member deleting their own is not."""
-    if post.author_id != actor.pk:
+    if audited and post.author_id != actor.pk:
         deleted = verb.endswith(".deleted")
         audit.record(
             actor,
@@ -419,8 +421,9 @@ def _record_deletion(actor: User, post: Post, verb: str, target: Post | Topic, *
 
 
 @transaction.atomic
-def delete_post(actor: User, post: Post) -> Post:
-    """Soft-delete a post; deleting the opening post deletes the topic."""
+def delete_post(actor: User, post: Post, *, audited: bool = True) -> Post:
+    """Soft-delete a post; deleting the opening post deletes the topic. ``audited=False``:
+    a step of another action that leaves the audit entry itself (a review decision)."""
     post = Post.objects.select_for_update().select_related("topic__category").get(pk=post.pk)
     topic = post.topic
     if not permissions.may_delete_post(actor, get_community(), post):
@@ -436,19 +439,21 @@ def delete_post(actor: User, post: Post) -> Post:
         topic.deleted_at, topic.deleted_by = now, actor
         topic.save(update_fields=["deleted_at", "deleted_by"])
         adjust_category_counts(topic.category_id, topics=-1, posts=-(topic.reply_count + 1))
-        _record_deletion(actor, post, "topic.deleted", topic, category=topic.category_id)
+        _record_deletion(actor, post, "topic.deleted", topic, audited, category=topic.category_id)
         return post
     if topic.accepted_post_id == post.pk:
         Topic.objects.filter(pk=topic.pk).update(accepted_post=None, solved_at=None)
         activity.record(actor, "answer.unaccepted", topic, post=post.pk, reason="deleted")
     refresh_topic_stats(topic)
     adjust_category_counts(topic.category_id, topics=0, posts=-1)
-    _record_deletion(actor, post, "post.deleted", post, topic=topic.pk, category=topic.category_id)
+    _record_deletion(
+        actor, post, "post.deleted", post, audited, topic=topic.pk, category=topic.category_id
+    )
     return post
 
 
 @transaction.atomic
-def recover_post(actor: User, post: Post) -> Post:
+def recover_post(actor: User, post: Post, *, audited: bool = True) -> Post:
     post = Post.objects.select_for_update().select_related("topic__category").get(pk=post.pk)
     topic = post.topic
     if not permissions.may_recover_post(actor, get_community(), post):
@@ -467,11 +472,11 @@ def recover_post(actor: User, post: Post) -> Post:
         topic.deleted_at, topic.deleted_by = None, None
         topic.save(update_fields=["deleted_at", "deleted_by"])
         adjust_category_counts(topic.category_id, topics=1, posts=topic.reply_count + 1)
-        _record_deletion(actor, post, "topic.recovered", topic, category=topic.category_id)
+        _record_deletion(actor, post, "topic.recovered", topic, audited, category=topic.category_id)
     else:
         refresh_topic_stats(topic)
         adjust_category_counts(topic.category_id, topics=0, posts=1)
-        _record_deletion(actor, post, "post.recovered", post, topic=topic.pk)
+        _record_deletion(actor, post, "post.recovered", post, audited, topic=topic.pk)
     return post
 
 
