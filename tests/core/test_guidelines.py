@@ -65,4 +65,4 @@ def test_manager_publishes_guidelines_from_the_product(guidelines):
     )
     assert response.status_code == 302
     event = ActivityEvent.objects.get(verb="guidelines.published", actor=manager)
-    assert event.data == {"version": 2}
+    assert event.data == {"version": 2, "reason": "Rewritten"}

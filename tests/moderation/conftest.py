@@ -3,6 +3,9 @@
 from tests.forum.conftest import (  # noqa: F401  (fixtures)
     bob,
     general,
+    lounge,
     manager,
     moderator,
+    newcomers,
+    questions,
 )

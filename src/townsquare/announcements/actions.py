@@ -23,6 +23,7 @@ from townsquare.announcements.models import (
 from townsquare.core import activity, permissions
 from townsquare.core.mail import bouncing
 from townsquare.groups.models import Group
+from townsquare.moderation import audit
 from townsquare.notifications import email
 from townsquare.notifications.models import MailSettings, Stream
 from townsquare.onboarding.placeholders import check
@@ -208,7 +209,14 @@ def send_announcement(actor: User | None, announcement: Announcement) -> int:
             batch_size=1000,
         )
         announcement.refresh_from_db()
-        activity.record(actor, "announcement.send_started", announcement, recipients=len(ids))
+        audit.record(
+            actor,
+            "announcement.send_started",
+            announcement,
+            before={"status": Status.DRAFT},
+            after={"status": Status.SENDING, "segment": announcement.segment},
+            recipients=len(ids),
+        )
         _enqueue(announcement, ids)
     return len(ids)
 

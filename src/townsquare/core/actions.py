@@ -5,21 +5,27 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import Role, User
-from townsquare.core import activity, jobs, markdown, permissions
+from townsquare.core import jobs, markdown, permissions
 from townsquare.core.areas import AREAS
 from townsquare.core.images import clean_image
 from townsquare.core.models import AccessMode, Community, FailedJob, GuidelinesVersion
 from townsquare.core.queries import get_community
+from townsquare.moderation import audit
 
 SETTINGS_FIELDS = {
     "name", "tagline", "access_mode", "public_areas", "newcomers_group", "newcomers_days",
 }  # fmt: skip
 MISSION_FIELDS = {"mission", "goals"}
+
+
+def _audited(value: Any) -> Any:
+    """A setting as the audit log keeps it: a related row by its id."""
+    return value.pk if isinstance(value, models.Model) else value
 
 
 @transaction.atomic
@@ -54,6 +60,9 @@ def update_community(
             {"newcomers_days": _("Choose between 1 and 365 days in the newcomers group.")}
         )
     changed = sorted(k for k, v in changes.items() if getattr(community, k) != v)
+    before = {field: _audited(getattr(community, field)) for field in changed}
+    if logo is not None:
+        before["logo"] = community.logo.name
     for field, value in changes.items():
         setattr(community, field, value)
     if "mission" in changes:
@@ -73,7 +82,12 @@ def update_community(
     community.full_clean()
     community.save()
     if changed:
-        activity.record(actor, "community.updated", community, fields=changed)
+        after = {field: _audited(getattr(community, field)) for field in before}
+        if "logo" in after:
+            after["logo"] = community.logo.name
+        audit.record(
+            actor, "community.updated", community, before=before, after=after, fields=changed
+        )
     return community
 
 
@@ -97,7 +111,14 @@ def publish_guidelines(
     )
     version.full_clean()
     version.save()
-    activity.record(actor, "guidelines.published", version, version=version.version)
+    audit.record(
+        actor,
+        "guidelines.published",
+        version,
+        reason=version.change_summary,
+        after={"version": version.version},
+        version=version.version,
+    )
     return version
 
 
@@ -118,7 +139,15 @@ def assign_role(actor: User | None, member: User, role: str) -> User:
             raise ValidationError({"role": _("The community needs at least one administrator.")})
     member.role = role
     member.save(update_fields=["role"])
-    activity.record(actor, "role.changed", member, previous=previous, role=role)
+    audit.record(
+        actor,
+        "role.changed",
+        member,
+        before={"role": previous},
+        after={"role": role},
+        previous=previous,
+        role=role,
+    )
     return member
 
 
@@ -133,8 +162,17 @@ def retry_failed_job(actor: User, failed_job: FailedJob) -> FailedJob:
     failed_job = FailedJob.objects.select_for_update().get(pk=failed_job.pk)
     if failed_job.status not in (FailedJob.Status.FAILED, FailedJob.Status.DISMISSED):
         raise ValidationError(_("This job is already being retried or has succeeded."))
+    before = {"status": failed_job.status}
     task_id = jobs.retry_failed_job(failed_job)
-    activity.record(actor, "job.retried", failed_job, task=failed_job.task_name, task_id=task_id)
+    audit.record(
+        actor,
+        "job.retried",
+        failed_job,
+        before=before,
+        after={"status": failed_job.status},
+        task=failed_job.task_name,
+        task_id=task_id,
+    )
     return failed_job
 
 
@@ -148,5 +186,12 @@ def dismiss_failed_job(actor: User, failed_job: FailedJob) -> FailedJob:
         raise ValidationError(_("Only a failed job can be dismissed."))
     failed_job.status = FailedJob.Status.DISMISSED
     failed_job.save(update_fields=["status"])
-    activity.record(actor, "job.dismissed", failed_job, task=failed_job.task_name)
+    audit.record(
+        actor,
+        "job.dismissed",
+        failed_job,
+        before={"status": FailedJob.Status.FAILED},
+        after={"status": failed_job.status},
+        task=failed_job.task_name,
+    )
     return failed_job

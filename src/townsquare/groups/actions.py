@@ -6,6 +6,7 @@ validates, writes in one transaction and records an activity event.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +36,7 @@ from townsquare.groups.models import (
     JoinRequest,
     RequestState,
 )
+from townsquare.moderation import audit
 from townsquare.notifications.actions import notify_on_commit
 
 # Kinds are templates: each presets the joining policy (the creator may still choose).
@@ -51,6 +53,23 @@ EDITABLE = {"name", "slug", "description", "kind", "policy", "location"}
 # Who may read the group's category: the group alone, every member, or everyone.
 CATEGORY_AUDIENCES = (Audience.GROUPS, Audience.MEMBERS, Audience.EVERYONE)
 COVER_MAX_SIDE = 1600
+
+
+def _record(
+    actor: User | None,
+    verb: str,
+    group: Group,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    **data: Any,
+) -> None:
+    """Community managers and admins running groups act for the community: the audit log
+    keeps it. A group's own owners running it, and the system, leave an activity event."""
+    if actor is not None and permissions.is_manager(actor):
+        audit.record(actor, verb, group, before=before, after=after, **data)
+    else:
+        activity.record(actor, verb, group, **data)
 
 
 def _check(allowed: bool) -> None:
@@ -144,10 +163,11 @@ def create_group(
             read_access=Audience.GROUPS,
             topic_access=Audience.GROUPS,
             reply_access=Audience.GROUPS,
+            audited=False,  # part of creating the group, whose entry says so
             **only_the_group,
         )
         group.save(update_fields=["category"])
-    activity.record(actor, "group.created", group, kind=group.kind, policy=group.policy)
+    _record(actor, "group.created", group, kind=group.kind, policy=group.policy)
     if actor is not None:
         GroupMembership.objects.create(group=group, user=actor, role=GroupRole.OWNER)
         _membership_changed()
@@ -171,6 +191,7 @@ def update_group(
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
     group = Group.objects.select_for_update().get(pk=group.pk)
     changed = sorted(field for field, value in changes.items() if getattr(group, field) != value)
+    before = {field: getattr(group, field) for field in changed}
     for field, value in changes.items():
         setattr(group, field, value)
     _validate(group)
@@ -180,7 +201,14 @@ def update_group(
     group.save()
     if group.category_id and "name" in changed:
         Category.objects.filter(pk=group.category_id).update(name=group.name)
-    activity.record(actor, "group.updated", group, changed=changed)
+    _record(
+        actor,
+        "group.updated",
+        group,
+        before=before,
+        after={field: getattr(group, field) for field in before},
+        changed=changed,
+    )
     return group
 
 
@@ -194,8 +222,18 @@ def set_category_audience(actor: User | None, group: Group, audience: str) -> Ca
         raise ValidationError({"audience": _("Choose the group, members or everyone.")})
     if group.category_id is None:
         raise ValidationError({"audience": _("This group has no discussion category.")})
-    category = forum_actions.update_category(None, group.category, read_access=audience)
-    activity.record(actor, "group.category_opened", group, audience=audience)
+    previous = group.category.read_access
+    category = forum_actions.update_category(
+        None, group.category, read_access=audience, audited=False
+    )
+    _record(
+        actor,
+        "group.category_opened",
+        group,
+        before={"read_access": previous},
+        after={"read_access": audience},
+        audience=audience,
+    )
     return category
 
 
@@ -326,7 +364,13 @@ def remove_member(actor: User | None, group: Group, member: User) -> None:
     _keep_an_owner(group, membership)
     membership.delete()
     _membership_changed(group)
-    activity.record(actor, "group.member_removed", group, member=member.pk)
+    _record(
+        actor,
+        "group.member_removed",
+        group,
+        before={"member": member.handle, "role": membership.role},
+        member=member.pk,
+    )
 
 
 @transaction.atomic
@@ -348,7 +392,16 @@ def set_role(actor: User | None, group: Group, member: User, role: str) -> Group
     previous, membership.role = membership.role, role
     membership.save(update_fields=["role"])
     _membership_changed(group)
-    activity.record(actor, "group.role_changed", group, member=member.pk, role=role, was=previous)
+    _record(
+        actor,
+        "group.role_changed",
+        group,
+        before={"member": member.handle, "role": previous},
+        after={"member": member.handle, "role": role},
+        member=member.pk,
+        role=role,
+        was=previous,
+    )
     return membership
 
 

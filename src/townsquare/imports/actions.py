@@ -15,6 +15,7 @@ from townsquare.groups import actions as group_actions
 from townsquare.imports.checks import check_file
 from townsquare.imports.invitations import send_invitation
 from townsquare.imports.models import ImportStatus, MemberImport
+from townsquare.moderation import audit
 
 # Rows written per transaction: large enough to be quick, small enough that a failure or a
 # restart loses little and the progress shown moves.
@@ -73,7 +74,17 @@ def start_import(
     member_import.only_good_rows = only_good_rows
     member_import.site_url = site_url[:200]
     member_import.save(update_fields=["status", "only_good_rows", "site_url"])
-    activity.record(actor, "members_import.started", member_import, only_good_rows=only_good_rows)
+    audit.record(
+        actor,
+        "members_import.started",
+        member_import,
+        after={
+            "filename": member_import.filename,
+            "rows": member_import.rows_total,
+            "only_good_rows": only_good_rows,
+        },
+        only_good_rows=only_good_rows,
+    )
     from townsquare.imports.tasks import run_member_import
 
     transaction.on_commit(lambda: run_member_import.delay(member_import.pk))

@@ -35,7 +35,9 @@ def record(
     member, or None for the system) on ``target``. ``before`` and ``after`` hold the
     fields that changed; ``data`` goes to the activity event only. ``target_label``
     replaces ``str(target)`` where that would keep personal data (a deleted member)."""
-    event = activity.record(actor, action, target, reason=reason or None, **data)
+    if reason:
+        data["reason"] = reason
+    event = activity.record(actor, action, target, **data)
     return AuditEntry.objects.create(
         created_at=event.created_at,
         actor_id=event.actor_id,

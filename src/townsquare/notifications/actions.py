@@ -29,6 +29,7 @@ from townsquare.forum.models import (
 )
 from townsquare.groups.models import Group, GroupMembership, GroupRole, Invitation, JoinRequest
 from townsquare.messaging.models import Block, Message, Participant
+from townsquare.moderation import audit
 from townsquare.notifications.models import (
     FIXED_CHANNELS,
     Channel,
@@ -146,8 +147,18 @@ def set_default_preferences(actor: User | None, channels: dict[str, str]) -> Non
 
         raise PermissionDenied
     _check_channels(channels)
-    for kind, channel in channels.items():
-        DefaultPreference.objects.update_or_create(kind=kind, defaults={"channel": channel})
+    before = default_channels()
+    changed = sorted(kind for kind, channel in channels.items() if before[kind] != channel)
+    for kind in changed:
+        DefaultPreference.objects.update_or_create(kind=kind, defaults={"channel": channels[kind]})
+    if changed:
+        audit.record(
+            actor,
+            "notifications.defaults_changed",
+            None,
+            before={kind: before[kind] for kind in changed},
+            after={kind: channels[kind] for kind in changed},
+        )
 
 
 # --- Mutes ------------------------------------------------------------------------------

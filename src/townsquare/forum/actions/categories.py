@@ -12,6 +12,7 @@ from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
 from townsquare.forum.models import Audience, Category, CategoryKind
 from townsquare.groups.models import Group
+from townsquare.moderation import audit
 
 FIELDS = {
     "name", "slug", "description", "color", "position", "kind", "parent", "read_access",
@@ -60,17 +61,45 @@ def _groups(changes: dict[str, Any]) -> dict[str, list[Group]]:
     return {field: list(changes.pop(field)) for field in GROUP_FIELDS if field in changes}
 
 
-def _save(actor: User | None, category: Category, groups: dict[str, list[Group]], verb: str):
+def _values(category: Category, fields: Iterable[str]) -> dict[str, Any]:
+    """The fields as the audit log keeps them (ids for the parent and groups)."""
+    values: dict[str, Any] = {}
+    for field in sorted(fields):
+        if field in GROUP_FIELDS:
+            values[field] = sorted(g.pk for g in getattr(category, field).all())
+        else:
+            value = getattr(category, "parent_id" if field == "parent" else field)
+            values[field] = value
+    return values
+
+
+def _save(
+    actor: User | None,
+    category: Category,
+    groups: dict[str, list[Group]],
+    verb: str,
+    *,
+    audited: bool,
+    before: dict[str, Any] | None = None,
+    changed: Iterable[str] = (),
+) -> Category:
     category.save()
     for field, chosen in groups.items():
         getattr(category, field).set(chosen)
     permissions.forget_forum_access()
-    activity.record(actor, verb, category)
+    if audited:
+        audit.record(actor, verb, category, before=before, after=_values(category, changed) or None)
+    else:
+        activity.record(actor, verb, category)
     return category
 
 
 @transaction.atomic
-def create_category(actor: User | None, *, name: str, **fields: Any) -> Category:
+def create_category(
+    actor: User | None, *, name: str, audited: bool = True, **fields: Any
+) -> Category:
+    """``audited=False``: a step of another action that leaves the audit entry itself (a
+    group's category); the activity event is still written."""
     _check(actor)
     unknown = set(fields) - FIELDS - GROUP_FIELDS
     if unknown:
@@ -78,23 +107,29 @@ def create_category(actor: User | None, *, name: str, **fields: Any) -> Category
     groups = _groups(fields)
     category = Category(name=name, **fields)
     _validate(category, groups)
-    return _save(actor, category, groups, "category.created")
+    return _save(actor, category, groups, "category.created", audited=audited)
 
 
 @transaction.atomic
-def update_category(actor: User | None, category: Category, **changes: Any) -> Category:
+def update_category(
+    actor: User | None, category: Category, *, audited: bool = True, **changes: Any
+) -> Category:
     _check(actor)
     unknown = set(changes) - FIELDS - GROUP_FIELDS
     if unknown:
         raise TypeError(f"Unknown category fields: {sorted(unknown)}")
     category = Category.objects.select_for_update().get(pk=category.pk)
+    changed = set(changes)
+    before = _values(category, changed)
     groups = _groups(changes)
     for field in GROUP_FIELDS - set(groups):
         groups[field] = list(getattr(category, field).all())
     for field, value in changes.items():
         setattr(category, field, value)
     _validate(category, groups)
-    return _save(actor, category, groups, "category.updated")
+    return _save(
+        actor, category, groups, "category.updated", audited=audited, before=before, changed=changed
+    )
 
 
 @transaction.atomic
@@ -105,7 +140,7 @@ def delete_category(actor: User | None, category: Category) -> None:
         raise ValidationError(
             _("Move this category's topics and subcategories elsewhere before deleting it.")
         )
-    activity.record(actor, "category.deleted", category, name=category.name)
+    audit.record(actor, "category.deleted", category, name=category.name)
     category.delete()
     permissions.forget_forum_access()
 
@@ -113,6 +148,7 @@ def delete_category(actor: User | None, category: Category) -> None:
 @transaction.atomic
 def reorder_categories(actor: User | None, ordered: Iterable[Category]) -> None:
     _check(actor)
+    ordered = list(ordered)
     for position, category in enumerate(ordered):
         Category.objects.filter(pk=category.pk).update(position=position)
-    activity.record(actor, "category.reordered", None)
+    audit.record(actor, "category.reordered", None, after={"order": [c.pk for c in ordered]})

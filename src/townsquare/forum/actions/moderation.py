@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
-from townsquare.core import activity, permissions
+from townsquare.core import permissions
 from townsquare.core.queries import get_community
 from townsquare.forum.actions.posting import (
     adjust_category_counts,
@@ -20,6 +20,7 @@ from townsquare.forum.actions.posting import (
 )
 from townsquare.forum.models import Category, PinScope, Post, PostKind, Topic
 from townsquare.forum.validation import clean_title
+from townsquare.moderation import audit
 from townsquare.search.index import schedule_indexing
 
 
@@ -38,6 +39,11 @@ def _target_category(actor: User, category: Category) -> Category:
     return category
 
 
+def _pin(topic: Topic) -> dict[str, str | None]:
+    until = topic.pinned_until
+    return {"pin_scope": topic.pin_scope, "pinned_until": until.isoformat() if until else None}
+
+
 @transaction.atomic
 def pin_topic(actor: User, topic: Topic, *, scope: str, until: datetime | None = None) -> Topic:
     """Pin a topic at the top of its category or of every list, until a date or for good."""
@@ -46,10 +52,17 @@ def pin_topic(actor: User, topic: Topic, *, scope: str, until: datetime | None =
         raise ValidationError({"scope": _("Pin in the category or everywhere.")})
     if until is not None and until <= timezone.now():
         raise ValidationError({"until": _("The end of the pin must be in the future.")})
+    before = _pin(topic)
     topic.pin_scope, topic.pinned_until = scope, until
     topic.save(update_fields=["pin_scope", "pinned_until"])
-    activity.record(
-        actor, "topic.pinned", topic, scope=scope, until=until.isoformat() if until else None
+    audit.record(
+        actor,
+        "topic.pinned",
+        topic,
+        before=before,
+        after=_pin(topic),
+        scope=scope,
+        until=until.isoformat() if until else None,
     )
     return topic
 
@@ -58,9 +71,10 @@ def pin_topic(actor: User, topic: Topic, *, scope: str, until: datetime | None =
 def unpin_topic(actor: User, topic: Topic) -> Topic:
     topic = _moderated(actor, topic)
     if topic.pin_scope:
+        before = _pin(topic)
         topic.pin_scope, topic.pinned_until = PinScope.NONE, None
         topic.save(update_fields=["pin_scope", "pinned_until"])
-        activity.record(actor, "topic.unpinned", topic)
+        audit.record(actor, "topic.unpinned", topic, before=before, after=_pin(topic))
     return topic
 
 
@@ -69,7 +83,13 @@ def _set_flag(actor: User, topic: Topic, field: str, value: bool, verbs: tuple[s
     if getattr(topic, field) != value:
         setattr(topic, field, value)
         topic.save(update_fields=[field])
-        activity.record(actor, verbs[0] if value else verbs[1], topic)
+        audit.record(
+            actor,
+            verbs[0] if value else verbs[1],
+            topic,
+            before={field: not value},
+            after={field: value},
+        )
     return topic
 
 
@@ -120,7 +140,15 @@ def move_topic(actor: User, topic: Topic, category: Category) -> Topic:
         adjust_category_counts(category.pk, topics=1, posts=posts)
     topic.category = category
     topic.save(update_fields=["category"])
-    activity.record(actor, "topic.moved", topic, previous=previous, category=category.pk)
+    audit.record(
+        actor,
+        "topic.moved",
+        topic,
+        before={"category": previous},
+        after={"category": category.pk},
+        previous=previous,
+        category=category.pk,
+    )
     return topic
 
 
@@ -171,7 +199,14 @@ def split_topic(
     create_action_post(
         actor, topic, {"code": "split_to", "count": len(moving), "topic": new_topic.pk}
     )
-    activity.record(actor, "topic.split", topic, new_topic=new_topic.pk, posts=sorted(moved_ids))
+    audit.record(
+        actor,
+        "topic.split",
+        topic,
+        after={"new_topic": new_topic.pk, "posts": sorted(moved_ids)},
+        new_topic=new_topic.pk,
+        posts=sorted(moved_ids),
+    )
     # The first moved post now carries the new topic's title.
     schedule_indexing([opening.pk])
     return new_topic
@@ -205,7 +240,14 @@ def merge_topics(actor: User, source: Topic, target: Topic) -> Topic:
     create_action_post(
         actor, target, {"code": "merged_from", "count": len(moving), "topic": source.pk}
     )
-    activity.record(actor, "topic.merged", source, into=target.pk, posts=len(moving))
+    audit.record(
+        actor,
+        "topic.merged",
+        source,
+        after={"merged_into": target.pk, "posts": len(moving)},
+        into=target.pk,
+        posts=len(moving),
+    )
     # The source's opening post is a reply now: it no longer carries a title.
     if moving:
         schedule_indexing([moving[0].pk])
@@ -222,5 +264,5 @@ def reveal_anonymous_author(actor: User, post: Post) -> User | None:
         raise PermissionDenied
     if not post.is_anonymous:
         raise ValidationError(_("This post is not anonymous."))
-    activity.record(actor, "post.anonymous_author_revealed", post, topic=post.topic_id)
+    audit.record(actor, "post.anonymous_author_revealed", post, topic=post.topic_id)
     return post.author

@@ -29,7 +29,7 @@ from townsquare.forum.models import (
 )
 from townsquare.forum.rendering import render_post
 from townsquare.forum.validation import clean_body, clean_tags, clean_title
-from townsquare.moderation import limits
+from townsquare.moderation import audit, limits
 from townsquare.notifications.actions import notify_on_commit
 from townsquare.search.index import schedule_indexing
 
@@ -410,9 +410,29 @@ def adjust_category_counts(category_id: int, *, topics: int, posts: int) -> None
     )
 
 
+def _record_deletion(
+    actor: User, post: Post, verb: str, target: Post | Topic, audited: bool, **data
+) -> None:
+    """A moderator deleting or recovering someone else's post is a moderation action (the
+    audit log); a member deleting their own is not."""
+    if audited and post.author_id != actor.pk:
+        deleted = verb.endswith(".deleted")
+        audit.record(
+            actor,
+            verb,
+            target,
+            before={"deleted": not deleted},
+            after={"deleted": deleted},
+            **data,
+        )
+    else:
+        activity.record(actor, verb, target, **data)
+
+
 @transaction.atomic
-def delete_post(actor: User, post: Post) -> Post:
-    """Soft-delete a post; deleting the opening post deletes the topic."""
+def delete_post(actor: User, post: Post, *, audited: bool = True) -> Post:
+    """Soft-delete a post; deleting the opening post deletes the topic. ``audited=False``:
+    a step of another action that leaves the audit entry itself (a review decision)."""
     post = Post.objects.select_for_update().select_related("topic__category").get(pk=post.pk)
     topic = post.topic
     if not permissions.may_delete_post(actor, get_community(), post):
@@ -428,19 +448,21 @@ def delete_post(actor: User, post: Post) -> Post:
         topic.deleted_at, topic.deleted_by = now, actor
         topic.save(update_fields=["deleted_at", "deleted_by"])
         adjust_category_counts(topic.category_id, topics=-1, posts=-(topic.reply_count + 1))
-        activity.record(actor, "topic.deleted", topic, category=topic.category_id)
+        _record_deletion(actor, post, "topic.deleted", topic, audited, category=topic.category_id)
         return post
     if topic.accepted_post_id == post.pk:
         Topic.objects.filter(pk=topic.pk).update(accepted_post=None, solved_at=None)
         activity.record(actor, "answer.unaccepted", topic, post=post.pk, reason="deleted")
     refresh_topic_stats(topic)
     adjust_category_counts(topic.category_id, topics=0, posts=-1)
-    activity.record(actor, "post.deleted", post, topic=topic.pk, category=topic.category_id)
+    _record_deletion(
+        actor, post, "post.deleted", post, audited, topic=topic.pk, category=topic.category_id
+    )
     return post
 
 
 @transaction.atomic
-def recover_post(actor: User, post: Post) -> Post:
+def recover_post(actor: User, post: Post, *, audited: bool = True) -> Post:
     post = Post.objects.select_for_update().select_related("topic__category").get(pk=post.pk)
     topic = post.topic
     if not permissions.may_recover_post(actor, get_community(), post):
@@ -459,11 +481,11 @@ def recover_post(actor: User, post: Post) -> Post:
         topic.deleted_at, topic.deleted_by = None, None
         topic.save(update_fields=["deleted_at", "deleted_by"])
         adjust_category_counts(topic.category_id, topics=1, posts=topic.reply_count + 1)
-        activity.record(actor, "topic.recovered", topic, category=topic.category_id)
+        _record_deletion(actor, post, "topic.recovered", topic, audited, category=topic.category_id)
     else:
         refresh_topic_stats(topic)
         adjust_category_counts(topic.category_id, topics=0, posts=1)
-        activity.record(actor, "post.recovered", post, topic=topic.pk)
+        _record_deletion(actor, post, "post.recovered", post, audited, topic=topic.pk)
     return post
 
 

@@ -19,6 +19,7 @@ from townsquare.forum.actions.posting import create_topic
 from townsquare.forum.models import Category, Recurrence, ScheduledTopic
 from townsquare.forum.rendering import render_post
 from townsquare.forum.validation import clean_body, clean_tags, clean_title
+from townsquare.moderation import audit
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,21 @@ def _clean(actor: User, fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _schedule_values(scheduled: ScheduledTopic) -> dict[str, Any]:
+    """A prompt's fields as the audit log keeps them."""
+    when = scheduled.next_publish_at
+    return {
+        "category": scheduled.category_id,
+        "title": scheduled.title,
+        "body": scheduled.body,
+        "tags": list(scheduled.tags),
+        "host_name": scheduled.host_name,
+        "recurrence": scheduled.recurrence,
+        "timezone": scheduled.timezone,
+        "publish_at": when.isoformat() if when else None,
+    }
+
+
 @transaction.atomic
 def schedule_topic(actor: User, **fields: Any) -> ScheduledTopic:
     """Schedule a prompt. Fields: category, title, body, tags, host_name, publish_at
@@ -84,7 +100,13 @@ def schedule_topic(actor: User, **fields: Any) -> ScheduledTopic:
     scheduled = ScheduledTopic.objects.create(
         created_by=actor, next_publish_at=cleaned["first_publish_at"], **cleaned
     )
-    activity.record(actor, "topic.scheduled", scheduled, recurrence=scheduled.recurrence)
+    audit.record(
+        actor,
+        "topic.scheduled",
+        scheduled,
+        after={"title": scheduled.title, "publish_at": scheduled.next_publish_at.isoformat()},
+        recurrence=scheduled.recurrence,
+    )
     return scheduled
 
 
@@ -92,11 +114,20 @@ def schedule_topic(actor: User, **fields: Any) -> ScheduledTopic:
 def update_schedule(actor: User, scheduled: ScheduledTopic, **fields: Any) -> ScheduledTopic:
     scheduled = ScheduledTopic.objects.select_for_update().get(pk=scheduled.pk)
     cleaned = _clean(actor, fields)
+    before = _schedule_values(scheduled)
     for field, value in cleaned.items():
         setattr(scheduled, field, value)
     scheduled.next_publish_at = cleaned["first_publish_at"]
     scheduled.save()
-    activity.record(actor, "topic.schedule_updated", scheduled)
+    after = _schedule_values(scheduled)
+    changed = [field for field in after if after[field] != before[field]]
+    audit.record(
+        actor,
+        "topic.schedule_updated",
+        scheduled,
+        before={field: before[field] for field in changed},
+        after={field: after[field] for field in changed},
+    )
     return scheduled
 
 
@@ -104,7 +135,7 @@ def update_schedule(actor: User, scheduled: ScheduledTopic, **fields: Any) -> Sc
 def cancel_schedule(actor: User, scheduled: ScheduledTopic) -> None:
     if not permissions.may_schedule_topics(actor):
         raise PermissionDenied
-    activity.record(actor, "topic.schedule_cancelled", scheduled, title=scheduled.title)
+    audit.record(actor, "topic.schedule_cancelled", scheduled, title=scheduled.title)
     scheduled.delete()
 
 
