@@ -20,6 +20,7 @@ from townsquare.forum.api import router as forum_router
 from townsquare.groups.api import router as groups_router
 from townsquare.messaging.api import router as messaging_router
 from townsquare.moderation.api import router as moderation_router
+from townsquare.moderation.screening import PostHeld, held_message
 from townsquare.notifications.api import router as notifications_router
 from townsquare.search.api import router as search_router
 
@@ -82,6 +83,13 @@ def domain_validation_error(request: HttpRequest, exc: DjangoValidationError) ->
         field, errors = next(iter(exc.error_dict.items()))
         return error(request, 422, " ".join(errors[0].messages), field)
     return error(request, 422, " ".join(exc.messages))
+
+
+@api.exception_handler(PostHeld)
+def post_held(request: HttpRequest, exc: PostHeld) -> HttpResponse:
+    """A member's post held for approval: accepted, not yet published (docs/api.md)."""
+    body = {"status": "pending_approval", "review_id": exc.item.pk, "detail": held_message()}
+    return api.create_response(request, body, status=202)
 
 
 @api.exception_handler(AuthenticationError)

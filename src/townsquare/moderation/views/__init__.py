@@ -1,0 +1,1 @@
+"""Moderation's pages, one module per topic."""
