@@ -67,7 +67,7 @@ def test_repeated_text_and_characters_raise_the_score(member):
 
 def test_many_mentions_and_watched_words_count(member, moderator):
     many = screening.builtin_spam_score(member, PROSE, links=0, mentions=12, word_hits=0)
-    assert "12 mentions" in many.reasons
+    assert "mentions: 12" in many.reasons
     rules.add_watched_word(moderator, pattern="garden", match="whole", action="flag")
     assert "watched words" in score(member, PROSE).spam_reasons
 

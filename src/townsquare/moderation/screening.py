@@ -39,7 +39,13 @@ from townsquare.accounts.models import User
 from townsquare.core import markdown, permissions
 from townsquare.forum.cooking import Cooked
 from townsquare.forum.models import Post, Topic
-from townsquare.moderation.models import BlockedDomain, MatchKind, WatchedWord, WordAction
+from townsquare.moderation.models import (
+    BlockedDomain,
+    MatchKind,
+    ModerationSettings,
+    WatchedWord,
+    WordAction,
+)
 from townsquare.moderation.queries import moderation_settings
 from townsquare.moderation.trust import limits_for
 
@@ -408,7 +414,7 @@ def builtin_spam_score(
         reasons.append(_("a character repeated many times"))
     if mentions > 3:
         parts.append(newness * min(1.0, (mentions - 3) / 10))
-        reasons.append(_("%(count)d mentions") % {"count": mentions})
+        reasons.append(_("mentions: %(count)d") % {"count": mentions})
     if word_hits:
         parts.append(min(1.0, 0.25 * word_hits))
         reasons.append(_("watched words"))
@@ -507,13 +513,15 @@ def _signal(rule: str, detail: str) -> dict[str, str]:
     return {"rule": rule, "detail": detail}
 
 
-def _limits_exceeded(author: User, links: int, images: int, mentions: int) -> list[str]:
-    limits = limits_for(author)
+def _limits_exceeded(
+    author: User, config: ModerationSettings, links: int, images: int, mentions: int
+) -> list[str]:
+    limits = limits_for(author, config)
     over = []
     for limit, count, message in (
-        (limits.links, links, _("%(count)d links; new members may post %(limit)d")),
-        (limits.images, images, _("%(count)d images; new members may post %(limit)d")),
-        (limits.mentions, mentions, _("%(count)d mentions; new members may post %(limit)d")),
+        (limits.links, links, _("links: %(count)d (new members may post %(limit)d)")),
+        (limits.images, images, _("images: %(count)d (new members may post %(limit)d)")),
+        (limits.mentions, mentions, _("mentions: %(count)d (new members may post %(limit)d)")),
     ):
         if limit is not None and count > limit:
             over.append(message % {"count": count, "limit": limit})
@@ -547,9 +555,14 @@ def evaluate(
             _("Links to “%(domain)s” are not allowed here.") % {"domain": display_domain(domain)}
         )
     if kind in {TOPIC, REPLY} and (elsewhere := _duplicate_of(author, result.text, topic)):
+        hours = settings.MODERATION_DUPLICATE_WINDOW_HOURS
         result.blocked.append(
-            _("You posted the same text in “%(topic)s” less than %(hours)d hours ago.")
-            % {"topic": elsewhere, "hours": settings.MODERATION_DUPLICATE_WINDOW_HOURS}
+            ngettext(
+                "You posted the same text in “%(topic)s” less than %(hours)d hour ago.",
+                "You posted the same text in “%(topic)s” less than %(hours)d hours ago.",
+                hours,
+            )
+            % {"topic": elsewhere, "hours": hours}
         )
     hits = 0
     for action, target in ((WordAction.APPROVE, result.hold), (WordAction.FLAG, result.flag)):
@@ -558,11 +571,12 @@ def evaluate(
             hits += 1
     links, images = _counts(html)
     mentions = len(cooked.mentions) if cooked is not None else 0
+    config = moderation_settings()
     result.hold += [
         _signal("new_member_limit", over)
-        for over in _limits_exceeded(author, links, images, mentions)
+        for over in _limits_exceeded(author, config, links, images, mentions)
     ]
-    first = moderation_settings().approve_first_posts if kind in {TOPIC, REPLY} else 0
+    first = config.approve_first_posts if kind in {TOPIC, REPLY} else 0
     if first and Post.objects.filter(author=author, deleted_at__isnull=True).count() < first:
         result.hold.append(_signal("first_posts", _("one of the first posts of an account")))
     verdict = spam_score(

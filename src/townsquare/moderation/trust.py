@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from townsquare.accounts.models import User
 from townsquare.core import permissions
+from townsquare.moderation.models import ModerationSettings
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,9 @@ class Limits:
 UNLIMITED = Limits(None, None, None, None, None, True)
 
 
-def limits_for(user: User, config: object | None = None) -> Limits:  # PLACEHOLDER (owner: H3)
+def limits_for(
+    user: User, config: ModerationSettings | None = None
+) -> Limits:  # PLACEHOLDER (owner: H3)
     if permissions.is_staff(user) or user.trust_level >= 1:
         return UNLIMITED
     return Limits(

@@ -229,7 +229,7 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
             )  # fmt: skip
         except PostHeld:
             messages.info(request, held_message())
-            return redirect(topic.get_absolute_url())
+            return redirect("moderation:waiting")
         except ValidationError as error:
             _show_errors_keeping_attachments(form, error, body)
         else:

@@ -65,7 +65,9 @@ def hold(author: User, payload: dict[str, Any], screening: Screening) -> ReviewI
 def _queued(actor: User, item: ReviewItem) -> ReviewItem:
     if not permissions.may_review(actor):
         raise PermissionDenied
-    item = ReviewItem.objects.select_for_update().select_related("author").get(pk=item.pk)
+    item = (
+        ReviewItem.objects.select_for_update(of=("self",)).select_related("author").get(pk=item.pk)
+    )
     if item.kind != ReviewKind.QUEUED or item.status != ReviewStatus.PENDING:
         raise ValidationError(_("This post was already decided on."))
     return item

@@ -47,7 +47,9 @@ def clean_watched_word(pattern: str, match: str, action: str, replacement: str =
     if not pattern:
         raise ValidationError({"pattern": _("Write the word, phrase or pattern to watch.")})
     if len(pattern) > 200:
-        raise ValidationError({"pattern": _("A pattern has at most 200 characters.")})
+        raise ValidationError(
+            {"pattern": _("A pattern has at most %(max)d characters.") % {"max": 200}}
+        )
     if match == MatchKind.REGEX:
         try:
             check_regex(pattern)

@@ -154,7 +154,7 @@ def words_import(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(added)d words added, %(skipped)d already watched.")
+                _("Added: %(added)d. Already watched: %(skipped)d.")
                 % {"added": added, "skipped": skipped},
             )
             return redirect("moderation:words")
