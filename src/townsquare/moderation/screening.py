@@ -427,7 +427,13 @@ def builtin_spam_score(
 
 @functools.cache
 def _spam_checks(paths: tuple[str, ...]) -> list[SpamCheck]:
-    return [import_string(path) for path in paths]
+    checks = []
+    for path in paths:
+        try:
+            checks.append(import_string(path))
+        except ImportError:  # a typo in the setting must not stop members posting
+            logger.exception("spam check %r cannot be imported; left out", path)
+    return checks
 
 
 def spam_score(author: User, text: str, kind: str, **signals: int) -> SpamVerdict:
