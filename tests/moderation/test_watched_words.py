@@ -1,12 +1,15 @@
 """Watched words: block, hold, flag and replace; plain, whole words and regular
 expressions; in Chinese (no spaces) and Polish; vetted patterns; the staff page."""
 
+import re
 import time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.forum.conftest import client_for, start_topic
 from townsquare.core.queries import get_community
@@ -217,3 +220,15 @@ def test_the_page_needs_a_csrf_token(moderator):
         "/moderation/words/", {"pattern": "x", "match": "plain", "action": "flag"}
     )
     assert response.status_code == 403
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab.*+?{}[]()|\\^$,0123456789:=!<P", max_size=30))
+def test_any_pattern_is_either_refused_clearly_or_compiles(pattern):
+    try:
+        bounded = screening.check_regex(pattern)
+    except ValidationError:
+        return
+    compiled = re.compile(f"(?P<r0>{screening.word_source(pattern, 'regex')})", re.IGNORECASE)
+    assert bounded == screening.word_source(pattern, "regex")
+    compiled.search("ab" * 2000)

@@ -19,6 +19,7 @@ import re
 import re._parser as sre_parse  # the stdlib's own regex parser: how patterns are vetted
 import unicodedata
 import uuid
+import warnings
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -156,8 +157,10 @@ def check_regex(source: str) -> str:
         )
     bounded = _bound_repeats(source)
     try:
-        compiled = re.compile(f"(?:{bounded})", re.IGNORECASE)
-        parsed = sre_parse.parse(bounded, re.IGNORECASE)
+        with warnings.catch_warnings():  # "possible nested set" and the like: still valid
+            warnings.simplefilter("ignore", FutureWarning)
+            compiled = re.compile(f"(?:{bounded})", re.IGNORECASE)
+            parsed = sre_parse.parse(bounded, re.IGNORECASE)
     except (re.error, OverflowError, RecursionError) as error:
         raise ValidationError(
             _("This is not a valid regular expression: %(error)s.") % {"error": error}
