@@ -306,6 +306,15 @@ FORUM_POSTS_PER_PAGE = 20
 # taken as a double submission and answered with the first one.
 FORUM_DUPLICATE_WINDOW_SECONDS = 120
 
+# Screening new content (docs/moderation.md, "Spam score", "Blocked domains and duplicates").
+# MODERATION_SPAM_CHECKS: dotted paths of callables (author, text, kind) -> SpamVerdict,
+# comma-separated in the environment; their scores combine with the built-in one.
+MODERATION_SPAM_CHECKS = [p for p in os.environ.get("MODERATION_SPAM_CHECKS", "").split(",") if p]
+MODERATION_SPAM_HOLD = float(os.environ.get("MODERATION_SPAM_HOLD", "0.8"))
+MODERATION_SPAM_FLAG = float(os.environ.get("MODERATION_SPAM_FLAG", "0.5"))
+MODERATION_DUPLICATE_WINDOW_HOURS = int(os.environ.get("MODERATION_DUPLICATE_WINDOW_HOURS", "24"))
+MODERATION_DUPLICATE_MIN_LENGTH = 40  # characters: "Thanks!" twice is not spam
+
 # --- Search ------------------------------------------------------------------------------
 # docs/search.md. Searches per minute: visitors per address, members per account.
 SEARCH_RATE_LIMIT_VISITORS = int(os.environ.get("SEARCH_RATE_LIMIT_VISITORS", "30"))

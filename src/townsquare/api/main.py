@@ -22,6 +22,7 @@ from townsquare.groups.api import router as groups_router
 from townsquare.messaging.api import router as messaging_router
 from townsquare.moderation.api import router as moderation_router
 from townsquare.moderation.limits import RateLimited
+from townsquare.moderation.screening import PostHeld, held_message
 from townsquare.notifications.api import router as notifications_router
 from townsquare.search.api import router as search_router
 
@@ -91,6 +92,13 @@ def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = error(request, 429, " ".join(exc.messages), exc.field)
     response["Retry-After"] = str(exc.wait)
     return response
+
+
+@api.exception_handler(PostHeld)
+def post_held(request: HttpRequest, exc: PostHeld) -> HttpResponse:
+    """A member's post held for approval: accepted, not yet published (docs/api.md)."""
+    body = {"status": "pending_approval", "review_id": exc.item.pk, "detail": held_message()}
+    return api.create_response(request, body, status=202)
 
 
 @api.exception_handler(AuthenticationError)

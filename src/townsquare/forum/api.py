@@ -36,6 +36,7 @@ from townsquare.forum.api_schemas import (
     LevelOut,
     ModerationIn,
     PageQuery,
+    PendingOut,
     PollOut,
     PostOut,
     PostPatch,
@@ -217,7 +218,7 @@ def list_topics(request: HttpRequest, filters: Query[TopicFilter]) -> dict:
 
 @router.post(
     "/topics",
-    response={200: TopicOut, 201: TopicOut},
+    response={200: TopicOut, 201: TopicOut, 202: PendingOut},
     auth=member_auth,
     summary="Start a topic",
 )
@@ -298,7 +299,7 @@ def get_topic(request: HttpRequest, topic_id: int, query: Query[PageQuery]) -> d
 
 @router.post(
     "/topics/{topic_id}/posts",
-    response={200: PostOut, 201: PostOut},
+    response={200: PostOut, 201: PostOut, 202: PendingOut},
     auth=member_auth,
     summary="Reply in a topic",
 )

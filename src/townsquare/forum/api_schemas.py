@@ -150,6 +150,14 @@ class TopicIn(Schema):
     anonymous: bool = Field(False, description="Only in anonymous categories.")
 
 
+class PendingOut(Schema):
+    """A post held for a moderator's approval (202): published once approved."""
+
+    status: Literal["pending_approval"]
+    review_id: int
+    detail: str
+
+
 class ReplyIn(Schema):
     body: str = Field(..., max_length=BODY_CEILING, description="Markdown.")
     reply_to: int | None = Field(None, ge=1, description="The number of the post replied to.")

@@ -90,7 +90,7 @@ def neutralize_formula(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _unneutralize(value: str) -> str:
+def unneutralize_formula(value: str) -> str:
     if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
@@ -192,7 +192,7 @@ def _delimiter(text: str) -> str:
 def _read_records(text: str, report: Report) -> list[list[str]] | None:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
-        records = [[_unneutralize(cell.strip()) for cell in record] for record in reader]
+        records = [[unneutralize_formula(cell.strip()) for cell in record] for record in reader]
     except csv.Error as error:
         report.file_errors.append(
             _("This is not a readable CSV file: line %(line)d: %(reason)s.")

@@ -25,7 +25,8 @@ from townsquare.messaging.models import (
     ReportReason,
 )
 from townsquare.messaging.queries import forget_unread_counts
-from townsquare.moderation import limits
+from townsquare.moderation import limits, screening
+from townsquare.moderation.actions.flags import flag
 from townsquare.notifications.actions import notify_on_commit
 
 
@@ -121,6 +122,19 @@ def _no_blocks_among(recipients: list[User]) -> None:
         )
 
 
+def _screen(actor: User, body: str) -> screening.Screening:
+    """Screen a message: refused if blocked, watched words replaced; messages are never held,
+    so what would hold a post flags the message for the moderators."""
+    result = screening.screen(actor, text=body, kind=screening.MESSAGE)
+    result.text = clean_message_body(result.text)
+    return result
+
+
+def _flag_screened(result: screening.Screening, message: Message) -> None:
+    if result.flag:
+        flag(None, message, reason=result.flag_reason, signals=result.flag)
+
+
 def _forget_now_and_on_commit(user_ids: list[int]) -> None:
     """Drop cached unread counts now, and again on commit: a page read between the two could
     have cached the count from before this transaction."""
@@ -165,6 +179,7 @@ def start_conversation(
     _no_blocks_among(recipients)
     limits.check_new_conversation(actor)
     limits.check_rate(actor, "message")
+    screened = _screen(actor, body)
     now = timezone.now()
     with transaction.atomic():
         conversation = Conversation.objects.create(
@@ -176,7 +191,8 @@ def start_conversation(
                 for user in [actor, *recipients]
             ]
         )
-        message = _insert_message(actor, conversation, body)
+        message = _insert_message(actor, conversation, screened.text)
+        _flag_screened(screened, message)
         activity.record(
             actor, "conversation.started", conversation, participants=len(recipients) + 1
         )
@@ -240,8 +256,10 @@ def send_message(actor: User, conversation: Conversation, body: str) -> Message:
             permissions.refuse_if_silenced(actor)
         raise ValidationError({"body": _("You can no longer send messages in this conversation.")})
     limits.check_rate(actor, "message")
+    screened = _screen(actor, body)
     with transaction.atomic():
-        message = _insert_message(actor, conversation, body)
+        message = _insert_message(actor, conversation, screened.text)
+        _flag_screened(screened, message)
         activity.record(actor, "message.sent", message, conversation=conversation.pk)
         notify_on_commit("message", message.pk)
     return message

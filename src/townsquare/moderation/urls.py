@@ -1,6 +1,6 @@
 from django.urls import path
 
-from townsquare.moderation.views import audit, notices, overview, sanctions, trust
+from townsquare.moderation.views import audit, notices, overview, sanctions, screening, trust
 
 app_name = "moderation"
 
@@ -18,4 +18,15 @@ urlpatterns = [
     ),
     path("moderation/trust/", trust.trust_levels, name="trust"),
     path("moderation/trust/<int:member_id>/", trust.set_level, name="set_trust_level"),
+    path("moderation/words/", screening.words, name="words"),
+    path("moderation/words/<int:word_id>/delete/", screening.word_delete, name="word_delete"),
+    path("moderation/words/test/", screening.words_test, name="words_test"),
+    path("moderation/words/export.csv", screening.words_export, name="words_export"),
+    path("moderation/words/import/", screening.words_import, name="words_import"),
+    path("moderation/domains/", screening.domains, name="domains"),
+    path(
+        "moderation/domains/<int:domain_id>/delete/", screening.domain_delete, name="domain_delete"
+    ),
+    path("moderation/approval/", screening.approval, name="approval"),
+    path("moderation/waiting/", screening.waiting, name="waiting"),
 ]

@@ -29,7 +29,10 @@ from townsquare.forum.models import (
 )
 from townsquare.forum.rendering import render_post
 from townsquare.forum.validation import clean_body, clean_tags, clean_title
-from townsquare.moderation import audit, limits
+from townsquare.moderation import audit, limits, screening
+from townsquare.moderation.actions.flags import flag
+from townsquare.moderation.actions.queue import hold
+from townsquare.moderation.models import ReviewItem
 from townsquare.notifications.actions import notify_on_commit
 from townsquare.search.index import schedule_indexing
 
@@ -157,7 +160,26 @@ def _simultaneous_twin(author: User, client_token: str) -> Post | None:
     return Post.objects.filter(author=author, client_token=client_token).first()
 
 
-@transaction.atomic
+def _screen(
+    author: User, body: str, title: str, kind: str, cooked: Cooked, topic: Topic | None = None
+) -> tuple[screening.Screening, str, str, Cooked]:
+    """Screen a member's new post (refused with ValidationError if blocked); the body and
+    title to store, re-cooked when watched words replaced something."""
+    result = screening.screen(author, text=body, title=title, kind=kind, cooked=cooked, topic=topic)
+    if result.text != body:
+        body = clean_body(result.text)
+        cooked = render_post(body)
+    if title and result.title != title:
+        title = clean_title(result.title)
+    return result, body, title, cooked
+
+
+def _flag_screened(result: screening.Screening | None, target) -> None:
+    """Published, but the screening rules want a moderator to look: flag it (the system)."""
+    if result is not None and result.flag:
+        flag(None, target, reason=result.flag_reason, signals=result.flag)
+
+
 def create_topic(
     actor: User | None,
     category: Category,
@@ -172,7 +194,32 @@ def create_topic(
     created_at: datetime | None = None,
 ) -> Topic:
     """Start a topic. ``actor=None`` is the system (scheduled prompts, importers, the demo),
-    which names the ``author`` and may backdate with ``created_at``."""
+    which names the ``author`` and may backdate with ``created_at``; a member's topic is
+    screened and may be held for approval (PostHeld)."""
+    made = _create_topic(
+        actor, category, title=title, body=body, tags=tags, anonymous=anonymous,
+        host_name=host_name, client_token=client_token, author=author, created_at=created_at,
+    )  # fmt: skip
+    # Raised outside the transaction, which keeps the review item holding the post.
+    if isinstance(made, ReviewItem):
+        raise screening.PostHeld(made)
+    return made
+
+
+@transaction.atomic
+def _create_topic(
+    actor: User | None,
+    category: Category,
+    *,
+    title: str,
+    body: str,
+    tags: Iterable[str],
+    anonymous: bool,
+    host_name: str,
+    client_token: str,
+    author: User | None,
+    created_at: datetime | None,
+) -> Topic | ReviewItem:
     author = _check_author(actor, author)
     community = get_community()
     if actor is not None:
@@ -200,6 +247,18 @@ def create_topic(
         limits.check_daily_posts(actor)
         limits.check_rate(actor, "topic")
     cooked = render_post(body)
+    screened = None
+    if actor is not None:
+        screened, body, title, cooked = _screen(author, body, title, screening.TOPIC, cooked)
+        if screened.hold:
+            return hold(
+                author,
+                {
+                    "type": "topic", "category": category.pk, "title": title, "body": body,
+                    "tags": tag_names, "anonymous": anonymous, "client_token": client_token,
+                },
+                screened,
+            )  # fmt: skip
     now = created_at or timezone.now()
     try:
         with transaction.atomic():
@@ -223,6 +282,7 @@ def create_topic(
         return twin.topic
     _set_tags(topic, tag_names)
     _apply_cooked(post, cooked, editing=False)
+    _flag_screened(screened, post)
     adjust_category_counts(category.pk, topics=1, posts=1)
     follow_own_topic(author, topic, last_read_number=1, started=True, at=now)
     activity.record(
@@ -252,7 +312,6 @@ def _first_response(topic: Topic, author: User, at: datetime) -> None:
     )
 
 
-@transaction.atomic
 def create_post(
     actor: User | None,
     topic: Topic,
@@ -264,7 +323,29 @@ def create_post(
     author: User | None = None,
     created_at: datetime | None = None,
 ) -> Post:
-    """Reply in a topic. ``actor=None`` is the system, as for create_topic."""
+    """Reply in a topic. ``actor=None`` is the system, as for create_topic; a member's
+    reply is screened and may be held for approval (PostHeld)."""
+    made = _create_post(
+        actor, topic, body=body, reply_to=reply_to, anonymous=anonymous,
+        client_token=client_token, author=author, created_at=created_at,
+    )  # fmt: skip
+    if isinstance(made, ReviewItem):
+        raise screening.PostHeld(made)
+    return made
+
+
+@transaction.atomic
+def _create_post(
+    actor: User | None,
+    topic: Topic,
+    *,
+    body: str,
+    reply_to: Post | None,
+    anonymous: bool,
+    client_token: str,
+    author: User | None,
+    created_at: datetime | None,
+) -> Post | ReviewItem:
     author = _check_author(actor, author)
     # Lock the topic: post numbers are handed out one at a time.
     topic = Topic.objects.select_for_update().select_related("category").get(pk=topic.pk)
@@ -291,6 +372,19 @@ def create_post(
         limits.check_daily_posts(actor)
         limits.check_rate(actor, "post")
     cooked = render_post(body)
+    screened = None
+    if actor is not None:
+        screened, body, _title, cooked = _screen(author, body, "", screening.REPLY, cooked, topic)
+        if screened.hold:
+            return hold(
+                author,
+                {
+                    "type": "reply", "topic": topic.pk, "title": topic.title, "body": body,
+                    "reply_to": reply_to.pk if reply_to else None, "anonymous": anonymous,
+                    "client_token": client_token,
+                },
+                screened,
+            )  # fmt: skip
     now = created_at or timezone.now()
     number = topic.highest_post_number + 1
     try:
@@ -303,6 +397,7 @@ def create_post(
             raise
         return twin
     _apply_cooked(post, cooked, editing=False)
+    _flag_screened(screened, post)
     Topic.objects.filter(pk=topic.pk).update(
         highest_post_number=number,
         reply_count=F("reply_count") + 1,
@@ -350,6 +445,16 @@ def edit_post(
         raise ValidationError({"title": _("Only the opening post carries the topic's title.")})
     new_body = clean_body(body) if body is not None else post.body
     new_title = clean_title(title) if title is not None else topic.title
+    screened = None
+    if new_body != post.body or new_title != topic.title:
+        # An edit is published at once: blocked words refuse it, replaced ones are
+        # replaced, and what would hold a new post flags it.
+        screened = screening.screen(
+            actor, text=new_body, title=new_title if post.is_first else "", kind=screening.EDIT
+        )
+        new_body = clean_body(screened.text)
+        if post.is_first:
+            new_title = clean_title(screened.title)
     changes = []
     if new_body != post.body:
         changes.append("body")
@@ -383,6 +488,7 @@ def edit_post(
         topic.title, topic.slug = new_title, topic_slug(new_title)
         topic.save(update_fields=["title", "slug"])
     activity.record(actor, "post.edited", post, topic=topic.pk, fields=changes)
+    _flag_screened(screened, post)
     schedule_indexing([post.pk])
     return post
 

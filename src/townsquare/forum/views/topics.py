@@ -26,6 +26,7 @@ from townsquare.forum.models import (
 from townsquare.forum.rendering import render_post
 from townsquare.forum.tracking import count_topic_view
 from townsquare.forum.views.common import error_text, poll_or_404, post_or_404, topic_or_404
+from townsquare.moderation.screening import PostHeld, held_message
 
 
 def _post_url(post: Post) -> str:
@@ -170,6 +171,9 @@ def new_topic(request: HttpRequest) -> HttpResponse:
                 anonymous=data.get("anonymous", False),
                 client_token=data["client_token"],
             )
+        except PostHeld:
+            messages.info(request, held_message())
+            return redirect("moderation:waiting")
         except ValidationError as error:
             _show_errors_keeping_attachments(form, error, body)
         else:
@@ -223,6 +227,9 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
                 user, topic, body=body, reply_to=reply_to,
                 anonymous=data.get("anonymous", False), client_token=data["client_token"],
             )  # fmt: skip
+        except PostHeld:
+            messages.info(request, held_message())
+            return redirect("moderation:waiting")
         except ValidationError as error:
             _show_errors_keeping_attachments(form, error, body)
         else:
