@@ -62,6 +62,8 @@ def _subject(subject: models.Model | None) -> tuple[str, str]:
         )
     if isinstance(subject, User):
         return _("Your profile"), reverse("member_detail", args=[subject.handle])
+    if isinstance(subject, ReviewItem):  # held content, never published: nothing to link
+        return subject.payload.get("title") or _("Your reply"), ""
     return (str(subject), "") if subject is not None else ("", "")
 
 

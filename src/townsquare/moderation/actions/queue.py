@@ -148,7 +148,7 @@ def reject_queued(actor: User, item: ReviewItem, *, reason: str) -> ReviewItem:
             item.author,
             action="queued.rejected",
             reason=reason,
-            subject=item.payload.get("title") or _("your reply"),
+            subject=item,
             item=item,
         )
     return item
