@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.timesince import timeuntil
@@ -22,11 +22,11 @@ from townsquare.messaging.models import (
     Block,
     Conversation,
     Message,
-    MessageReport,
     Participant,
-    ReportReason,
 )
 from townsquare.messaging.queries import forget_unread_counts
+from townsquare.moderation.actions.flags import flag
+from townsquare.moderation.models import Flag
 from townsquare.notifications.actions import notify_on_commit
 
 DAY = 24 * 60 * 60
@@ -275,31 +275,9 @@ def unblock_member(actor: User, member: User) -> None:
             activity.record(actor, "member.unblocked", member)
 
 
-def report_message(actor: User, message: Message, reason: str, note: str = "") -> MessageReport:
-    """Show one message to the moderators, with a reason. Reporting again changes nothing."""
+def report_message(actor: User, message: Message, reason: str, note: str = "") -> Flag:
+    """Show one message to the moderators: a flag on it in the review queue, which shows
+    them that message only. Reporting again changes nothing."""
     if not permissions.may_report_message(actor, message):
         raise PermissionDenied
-    if reason not in ReportReason.values:
-        raise ValidationError({"reason": _("Choose a reason.")})
-    note = (note or "").strip()
-    if len(note) > 1000:
-        raise ValidationError({"note": _("Keep the note under 1000 characters.")})
-    existing = MessageReport.objects.filter(message=message, reporter=actor).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            report = MessageReport.objects.create(
-                message=message,
-                reporter=actor,
-                reason=reason,
-                note=note,
-                created_at=timezone.now(),
-            )
-            activity.record(
-                actor, "message.reported", message, conversation=message.conversation_id,
-                reason=reason,
-            )  # fmt: skip
-    except IntegrityError:  # the same report sent twice at once
-        return MessageReport.objects.get(message=message, reporter=actor)
-    return report
+    return flag(actor, message, reason=reason, note=note)

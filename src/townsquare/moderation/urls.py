@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from townsquare.moderation.views import review
 
 app_name = "moderation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("moderation/", review.queue, name="queue"),
+    path("moderation/review/<int:item_id>/", review.item_detail, name="item"),
+    path("moderation/flag/<str:kind>/<str:ref>/", review.flag_form, name="flag"),
+]
