@@ -249,7 +249,9 @@ def decide(
     gets a notice for edit, hide, delete and reject."""
     if not permissions.may_review(actor):
         raise PermissionDenied
-    item = ReviewItem.objects.select_for_update().select_related("author").get(pk=item.pk)
+    item = (
+        ReviewItem.objects.select_for_update(of=("self",)).select_related("author").get(pk=item.pk)
+    )
     if item.status != ReviewStatus.PENDING:
         raise ValidationError(_("This item was already decided."))
     target = item_target(item)
