@@ -437,6 +437,7 @@ def test_topic_detail_shape(member, bob, general):
         "bookmarked": True,
         "is_accepted": False,
         "deleted": False,
+        "hidden": False,
         "polls": [],
         "permissions": {"can_edit": False, "can_delete": False, "can_react": True},
     }  # fmt: skip

@@ -1,4 +1,5 @@
-"""Reports: a participant shows one message to the moderators, and only that message."""
+"""Reports: a participant shows one message to the moderators, and only that message. A
+report is a flag on the message in the one review queue (tests/moderation)."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -7,7 +8,7 @@ from tests.messaging.conftest import client_for
 from townsquare.core import permissions
 from townsquare.core.models import ActivityEvent
 from townsquare.messaging import actions
-from townsquare.messaging.models import MessageReport
+from townsquare.moderation.models import AuditEntry, Flag, ReviewItem
 
 
 @pytest.fixture
@@ -18,22 +19,29 @@ def thread(chat, alice, bob):
     return chat, bad
 
 
-def test_report_shows_only_that_message_to_moderators(thread, bob, moderator, carol):
+def test_report_shows_only_that_message_to_moderators(thread, alice, bob, moderator, carol):
     chat, bad = thread
     client = client_for(bob)
     form = client.get(f"/messages/{chat.pk}/report/{bad.pk}/")
     assert form.status_code == 200
     response = client.post(
-        f"/messages/{chat.pk}/report/{bad.pk}/", {"reason": "harassment", "note": "Not ok"}
+        f"/messages/{chat.pk}/report/{bad.pk}/", {"reason": "inappropriate", "note": "Not ok"}
     )
     assert response.status_code == 302
-    report = MessageReport.objects.get()
-    assert (report.reporter, report.message, report.note) == (bob, bad, "Not ok")
+    report = Flag.objects.get()
+    assert (report.flagger, report.note, report.reason) == (bob, "Not ok", "inappropriate")
+    item = report.item
+    assert (item.target_id, item.author, item.kind) == (str(bad.pk), alice, "flagged")
 
-    # Moderators find the reports from every page; members see no such link.
-    assert 'href="/messages/reports/"' in client_for(moderator).get("/").content.decode()
-    assert 'href="/messages/reports/"' not in client_for(bob).get("/").content.decode()
-    page = client_for(moderator).get("/messages/reports/").content.decode()
+    # Moderators find the queue from every page; members see no such link.
+    assert 'href="/moderation/"' in client_for(moderator).get("/").content.decode()
+    assert 'href="/moderation/"' not in client_for(bob).get("/").content.decode()
+    # The old address of the reports leads to the queue's messages.
+    old = client_for(moderator).get("/messages/reports/")
+    assert old.status_code == 301 and old["Location"] == "/moderation/?kind=message"
+    listing = client_for(moderator).get("/moderation/?kind=message").content.decode()
+    assert "You are awful" in listing and "@alice" in listing
+    page = client_for(moderator).get(f"/moderation/review/{item.pk}/").content.decode()
     assert "You are awful" in page
     assert "@bob" in page and "@alice" in page and "Not ok" in page
     assert "Hello" not in page and "private reply" not in page
@@ -41,10 +49,12 @@ def test_report_shows_only_that_message_to_moderators(thread, bob, moderator, ca
     # still no way into the conversation itself
     assert client_for(moderator).get(f"/messages/{chat.pk}/").status_code == 404
     # members may not see reports
-    assert client_for(carol).get("/messages/reports/").status_code == 403
-    assert client_for(bob).get("/messages/reports/").status_code == 403
-    event = ActivityEvent.objects.get(verb="message.reported")
-    assert "awful" not in str(event.data)
+    assert client_for(carol).get(f"/moderation/review/{item.pk}/").status_code == 403
+    assert client_for(bob).get("/moderation/?kind=message").status_code == 403
+    assert list(permissions.reported_messages(bob)) == []
+    entry = AuditEntry.objects.get(action="flag.created")
+    event = ActivityEvent.objects.get(verb="flag.created")
+    assert "awful" not in str(event.data) and "awful" not in str(entry.after)
 
 
 def test_no_reporting_of_own_messages_or_twice(thread, alice, bob):
@@ -53,8 +63,8 @@ def test_no_reporting_of_own_messages_or_twice(thread, alice, bob):
     with pytest.raises(PermissionDenied):
         actions.report_message(alice, bad, "spam")
     first = actions.report_message(bob, bad, "spam")
-    assert actions.report_message(bob, bad, "other") == first
-    assert MessageReport.objects.count() == 1
+    assert actions.report_message(bob, bad, "other", "again") == first
+    assert Flag.objects.count() == 1 and ReviewItem.objects.get().flag_count == 1
 
 
 def test_a_message_of_another_conversation_is_not_found(thread, bob, carol, alice):
@@ -73,4 +83,12 @@ def test_bad_reason_keeps_the_note(thread, bob):
     )
     assert response.status_code == 200
     assert "my note" in response.content.decode()
-    assert not MessageReport.objects.exists()
+    assert not Flag.objects.exists()
+
+
+def test_something_else_needs_a_note(thread, bob):
+    chat, bad = thread
+    response = client_for(bob).post(f"/messages/{chat.pk}/report/{bad.pk}/", {"reason": "other"})
+    assert response.status_code == 200
+    assert "Tell the moderators what is wrong." in response.content.decode()
+    assert not Flag.objects.exists()

@@ -10,7 +10,6 @@ def community(request: HttpRequest) -> dict:
     return {
         "community": current,
         "may_manage": permissions.may_manage(user),
-        "may_moderate_site": permissions.may_review(user),
-        "may_review_message_reports": permissions.may_review_message_reports(user),
+        "may_review": permissions.may_review(user),
         "noindex": not current.is_indexable or getattr(request, "townsquare_noindex", False),
     }

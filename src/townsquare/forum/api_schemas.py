@@ -216,7 +216,10 @@ class PostOut(Schema):
     author: AuthorOut | None = Field(description="Null for anonymous posts.")
     is_anonymous: bool
     yours: bool = Field(description="Whether the caller wrote it (anonymous posts too).")
-    body: str | None = Field(description="Markdown; null for deleted posts (staff see it).")
+    body: str | None = Field(
+        description="Markdown; null for deleted posts (staff see it) and hidden ones (staff "
+        "and the author see it)."
+    )
     body_html: str | None = Field(description="Sanitised HTML.")
     created_at: datetime
     edited_at: datetime | None
@@ -228,6 +231,7 @@ class PostOut(Schema):
     bookmarked: bool
     is_accepted: bool
     deleted: bool
+    hidden: bool = Field(description="Hidden by the moderators until reviewed.")
     polls: list[PollOut]
     permissions: PostPermissions
 
@@ -480,6 +484,7 @@ def post_out(
         "bookmarked": post.is_bookmarked,
         "is_accepted": topic.accepted_post_id == post.pk,
         "deleted": post.is_deleted,
+        "hidden": post.is_hidden,
         "polls": [poll_out(request, poll, community) for poll in post.poll_list] if shows else [],
         "permissions": {
             "can_edit": permissions.may_edit_post(user, community, post),

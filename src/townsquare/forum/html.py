@@ -139,6 +139,7 @@ class PostControls:
     may_reply: bool
     may_accept: bool
     may_reveal: bool
+    may_flag: bool
     csrf_input: SafeString
     reply_url: str
 
@@ -247,6 +248,12 @@ def post_actions(post: Post, controls: PostControls) -> SafeString:
         parts.append(_action(url_for("forum:delete", post.pk), label, "link danger"))
     if post.may_recover:
         parts.append(_action(url_for("forum:recover", post.pk), _("Recover")))
+    if controls.may_flag and live and not post.is_hidden and post.author_id != controls.viewer_id:
+        parts.append(
+            format_html(
+                '<a href="{}">{}</a>', url_for("moderation:flag", "post", post.pk), _("Flag")
+            )
+        )
     if controls.may_reveal and post.is_anonymous:
         parts.append(
             _action(
@@ -347,16 +354,27 @@ def post_article(post: Post, controls: PostControls) -> SafeString:
             classes, post.number, _action_line(post),
         )  # fmt: skip
     if not post.shows_content:
-        body = format_html('<p class="meta">{}</p>', _("This post was deleted."))
+        gone = (
+            _("This post was hidden by the moderators.")
+            if post.is_hidden and not post.is_deleted
+            else _("This post was deleted.")
+        )
+        body = format_html('<p class="meta">{}</p>', gone)
     else:
         polls = "".join(
             render_to_string("forum/_poll.html", {"poll": poll, "post": post}, controls.request)
             for poll in post.poll_list
         )
         body = format_html(
-            '{}<div class="prose">{}</div>{}{}{}',
+            '{}{}<div class="prose">{}</div>{}{}{}',
             format_html('<p class="meta">{}</p>', _("Deleted — only moderators see this."))
             if post.is_deleted
+            else "",
+            format_html(
+                '<p class="notice hidden-notice">{}</p>',
+                _("Hidden by the moderators: %(reason)s") % {"reason": post.hidden_reason},
+            )
+            if post.is_hidden
             else "",
             mark_safe(post.body_html),  # noqa: S308  (sanitised when cooked, forum.cooking)
             mark_safe(polls),  # noqa: S308  (a rendered template)

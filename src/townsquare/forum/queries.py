@@ -282,7 +282,8 @@ def category_list(user: AnyUser, community: Community) -> list[Category]:
     """Top-level categories the user may see, each with its visible subcategories
     (``.subcategories``) and its latest listed topic (``.latest_topic``)."""
     latest = (
-        Topic.objects.filter(category=OuterRef("pk"), deleted_at__isnull=True, is_listed=True)
+        permissions.visible_topics(user, community)
+        .filter(category=OuterRef("pk"))
         .order_by("-last_posted_at", "-id")
         .values("pk")[:1]
     )

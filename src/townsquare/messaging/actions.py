@@ -6,7 +6,7 @@ import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,13 +20,15 @@ from townsquare.messaging.models import (
     Block,
     Conversation,
     Message,
-    MessageReport,
     Participant,
-    ReportReason,
 )
 from townsquare.messaging.queries import forget_unread_counts
 from townsquare.moderation import limits, screening
-from townsquare.moderation.actions.flags import flag
+
+# A module import: flags (auto-hiding) needs the forum's actions, which flag what the
+# screening rules point at; the names are read when called.
+from townsquare.moderation.actions import flags
+from townsquare.moderation.models import Flag
 from townsquare.notifications.actions import notify_on_commit
 
 
@@ -132,7 +134,7 @@ def _screen(actor: User, body: str) -> screening.Screening:
 
 def _flag_screened(result: screening.Screening, message: Message) -> None:
     if result.flag:
-        flag(None, message, reason=result.flag_reason, signals=result.flag)
+        flags.flag(None, message, reason=result.flag_reason, signals=result.flag)
 
 
 def _forget_now_and_on_commit(user_ids: list[int]) -> None:
@@ -309,31 +311,9 @@ def unblock_member(actor: User, member: User) -> None:
             activity.record(actor, "member.unblocked", member)
 
 
-def report_message(actor: User, message: Message, reason: str, note: str = "") -> MessageReport:
-    """Show one message to the moderators, with a reason. Reporting again changes nothing."""
+def report_message(actor: User, message: Message, reason: str, note: str = "") -> Flag:
+    """Show one message to the moderators: a flag on it in the review queue, which shows
+    them that message only. Reporting again changes nothing."""
     if not permissions.may_report_message(actor, message):
         raise PermissionDenied
-    if reason not in ReportReason.values:
-        raise ValidationError({"reason": _("Choose a reason.")})
-    note = (note or "").strip()
-    if len(note) > 1000:
-        raise ValidationError({"note": _("Keep the note under 1000 characters.")})
-    existing = MessageReport.objects.filter(message=message, reporter=actor).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            report = MessageReport.objects.create(
-                message=message,
-                reporter=actor,
-                reason=reason,
-                note=note,
-                created_at=timezone.now(),
-            )
-            activity.record(
-                actor, "message.reported", message, conversation=message.conversation_id,
-                reason=reason,
-            )  # fmt: skip
-    except IntegrityError:  # the same report sent twice at once
-        return MessageReport.objects.get(message=message, reporter=actor)
-    return report
+    return flags.flag(actor, message, reason=reason, note=note)

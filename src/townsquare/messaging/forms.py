@@ -7,8 +7,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from townsquare.messaging.models import ReportReason
-
 
 def split_handles(value: str) -> list[str]:
     """ "@alice, bob carol" -> ["alice", "bob", "carol"]."""
@@ -37,16 +35,6 @@ class NewConversationForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = _body_field()
-
-
-class ReportForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=ReportReason.choices)
-    note = forms.CharField(
-        label=_("Note for the moderators"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
 
 def show_errors(form: forms.Form, error: ValidationError) -> None:

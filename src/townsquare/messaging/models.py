@@ -1,4 +1,5 @@
-"""Private conversations between members, blocks between members, and reports of messages.
+"""Private conversations between members, and blocks between members.
+A report of a message is a flag on it in the moderation review queue.
 
 Read state is kept per participant as the id of the last message they have read; a
 conversation keeps the id of its last message, so "unread" is one comparison of two columns
@@ -8,7 +9,6 @@ and the header's count is one indexed query.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy as _
 
 
 class Conversation(models.Model):
@@ -101,30 +101,3 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocks {self.blocked_id}"
-
-
-class ReportReason(models.TextChoices):
-    SPAM = "spam", _("Spam")
-    HARASSMENT = "harassment", _("Harassment or abuse")
-    INAPPROPRIATE = "inappropriate", _("Inappropriate content")
-    OTHER = "other", _("Something else")
-
-
-class MessageReport(models.Model):
-    """A participant shows one message to the moderators; they see that message only."""
-
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reports"
-    )
-    reason = models.CharField(max_length=20, choices=ReportReason.choices)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_member")
-        ]
-
-    def __str__(self) -> str:
-        return f"Report of {self.message_id} by {self.reporter_id}"

@@ -9,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from townsquare.accounts.models import User
 from townsquare.core import permissions
 from townsquare.core.permissions import AnyUser
-from townsquare.messaging.models import Conversation, Message, MessageReport, Participant
+from townsquare.messaging.models import Conversation, Message, Participant
 
 UNREAD_CACHE_SECONDS = 600
 
@@ -108,14 +108,3 @@ def message_page(conversation: Conversation, page: int | str = "last") -> Messag
         .order_by("pk")[start : start + per_page]
     )
     return MessagePage(messages, number, count, total)
-
-
-def open_reports(user: AnyUser) -> list[MessageReport]:
-    """Reports with their message, its author and the reporter: for moderators only."""
-    if not permissions.may_review_message_reports(user):
-        return []
-    return list(
-        MessageReport.objects.filter(message__in=permissions.reported_messages(user))
-        .select_related("message__author", "reporter")
-        .order_by("-created_at", "-pk")
-    )

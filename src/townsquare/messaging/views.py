@@ -5,7 +5,7 @@ No ``@area``: these pages are for signed-in members in every access mode."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,11 +20,11 @@ from townsquare.messaging import actions, queries
 from townsquare.messaging.forms import (
     NewConversationForm,
     ReplyForm,
-    ReportForm,
     show_errors,
     split_handles,
 )
 from townsquare.messaging.models import Conversation, Message
+from townsquare.moderation.forms import FlagForm
 
 INBOX_PAGE_SIZE = 30
 
@@ -131,7 +131,7 @@ def report(request: HttpRequest, conversation_id: int, message_id: int) -> HttpR
     )
     if not permissions.may_report_message(request.user, message):
         raise Http404
-    form = ReportForm(request.POST or None)
+    form = FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             actions.report_message(
@@ -171,10 +171,6 @@ def block(request: HttpRequest, handle: str) -> HttpResponse:
     return redirect("member_detail", member.handle)
 
 
-@login_required
 def reports(request: HttpRequest) -> HttpResponse:
-    """Moderators: reported messages, each alone, with who reported it and why."""
-    if not permissions.may_review_message_reports(request.user):
-        raise PermissionDenied
-    page = Paginator(queries.open_reports(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "messaging/reports.html", {"page": page})
+    """Reported messages are in the one review queue now; old links lead there."""
+    return redirect(f"{reverse('moderation:queue')}?kind=message", permanent=True)

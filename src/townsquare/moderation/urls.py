@@ -1,10 +1,21 @@
 from django.urls import path
 
-from townsquare.moderation.views import audit, notices, overview, sanctions, screening, trust
+from townsquare.moderation.views import (
+    audit,
+    notices,
+    overview,
+    review,
+    sanctions,
+    screening,
+    trust,
+)
 
 app_name = "moderation"
 
 urlpatterns = [
+    path("moderation/", review.queue, name="queue"),
+    path("moderation/review/<int:item_id>/", review.item_detail, name="item"),
+    path("moderation/flag/<str:kind>/<str:ref>/", review.flag_form, name="flag"),
     path("notices/", notices.notice_list, name="notices"),
     path("notices/<int:notice_id>/answer/", notices.appeal, name="appeal"),
     path("moderation/overview/", overview.overview_page, name="overview"),

@@ -313,8 +313,13 @@ def build(
     permissions.prime_forum_access(users, community)
     visible = {user.pk: permissions.visible_category_ids(user, community) for user in users}
     readable = set().union(*visible.values())
+    # Hidden topics are left out for everyone, staff too: a digest recommends reading.
     listed = Topic.objects.filter(
-        category_id__in=readable, deleted_at__isnull=True, is_listed=True, created_at__gt=earliest
+        category_id__in=readable,
+        deleted_at__isnull=True,
+        is_listed=True,
+        hidden_at__isnull=True,
+        created_at__gt=earliest,
     ).select_related("category")
 
     popular = list(listed.order_by("-score", "-id")[:POOL])
@@ -439,7 +444,7 @@ def build(
     if excerpts_for:
         first_posts = dict(
             Post.objects.filter(
-                topic_id__in=excerpts_for, number=1, deleted_at__isnull=True
+                topic_id__in=excerpts_for, number=1, deleted_at__isnull=True, hidden_at__isnull=True
             ).values_list("topic_id", "text")
         )
         for digest in digests.values():

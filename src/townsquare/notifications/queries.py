@@ -54,7 +54,12 @@ def visible_now(user: User, community: Community, items: list[Notification]) -> 
             deleted = topic.deleted_at is not None or (
                 item.post is not None and item.post.deleted_at is not None
             )
-            if topic.category_id in category_ids and (staff or not deleted):
+            hidden = (topic.hidden_at is not None and topic.author_id != user.pk) or (
+                item.post is not None
+                and item.post.hidden_at is not None
+                and item.post.author_id != user.pk
+            )
+            if topic.category_id in category_ids and (staff or not (deleted or hidden)):
                 shown.append(item)
         elif item.group_id is not None:
             if item.group_id in group_ids or (

@@ -6,6 +6,9 @@
 
 Deleting, recovering, unlisting or moving content needs no reindexing: the index holds
 only terms, and who may see what is decided at query time against the live forum tables.
+Hidden content is the exception: the index keeps no terms of what the moderators hid
+(``INDEXED``), so hiding and unhiding reindex the posts concerned
+(moderation.actions.review).
 
 ``reindex_all`` rebuilds everything (``townsquare reindex``); ``bulk_index`` takes
 (post id, title text, body text) tuples from a data generator without reading posts.
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from django.db import connection, connections, transaction
+from django.db.models import Q
 
 from townsquare.forum.models import Post, PostKind, TopicTag
 from townsquare.search.analysis import terms
@@ -73,15 +77,18 @@ def _text_rows(posts: list[dict]) -> list[TextRow]:
 
 
 POST_FIELDS = ("id", "number", "topic_id", "topic__title", "text")
+# What the index holds: regular posts that the moderators have not hidden.
+INDEXED = Q(kind=PostKind.REGULAR, hidden_at__isnull=True, topic__hidden_at__isnull=True)
 
 
 def index_now(post_ids: Sequence[int]) -> int:
     """Bring these posts' rows up to date from the database: written for posts that exist,
-    removed for posts that do not (or are moderator action lines, never searched).
+    removed for posts that do not (or are moderator action lines, never searched, or are
+    hidden).
     Idempotent. Returns the number of rows written."""
     ids = sorted({int(post_id) for post_id in post_ids})
     backend = get_backend()
-    posts = list(Post.objects.filter(id__in=ids, kind=PostKind.REGULAR).values(*POST_FIELDS))
+    posts = list(Post.objects.filter(INDEXED, id__in=ids).values(*POST_FIELDS))
     rows = [analyse(row) for row in _text_rows(posts)]
     found = {row.post_id for row in rows}
     with transaction.atomic():
@@ -173,7 +180,7 @@ def _all_text_rows(batch_size: int) -> Iterator[TextRow]:
     last_id = 0
     while True:
         posts = list(
-            Post.objects.filter(id__gt=last_id, kind=PostKind.REGULAR)
+            Post.objects.filter(INDEXED, id__gt=last_id)
             .order_by("id")
             .values(*POST_FIELDS)[:batch_size]
         )
@@ -192,7 +199,7 @@ def reindex_all(
     """Rebuild the index from every post. Rows are replaced in place, so search keeps
     answering (from the old rows) while this runs; rows of posts that are gone are removed
     at the end. Returns the number of posts indexed."""
-    total = Post.objects.filter(kind=PostKind.REGULAR).count()
+    total = Post.objects.filter(INDEXED).count()
     done = bulk_index(
         _all_text_rows(batch_size),
         batch_size=batch_size,
@@ -202,5 +209,5 @@ def reindex_all(
     )
     backend = get_backend()
     backend.prune()
-    backend.delete(list(Post.objects.exclude(kind=PostKind.REGULAR).values_list("id", flat=True)))
+    backend.delete(list(Post.objects.exclude(INDEXED).values_list("id", flat=True)))
     return done

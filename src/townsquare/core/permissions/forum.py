@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from townsquare.core.models import Community
 from townsquare.core.permissions.community import (
@@ -197,40 +197,62 @@ def may_view_category(user: AnyUser, community: Community, category: Category) -
     return category.pk in visible_category_ids(user, community)
 
 
+def _sees_hidden(user: AnyUser, author_id: int | None) -> bool:
+    """Hidden content is opened by staff and by its author only."""
+    return is_staff(user) or (is_member(user) and author_id == user.pk)
+
+
 def visible_topics(user: AnyUser, community: Community) -> QuerySet[Topic]:
-    """Topics for lists, feeds, search and the sitemap: listed, not deleted, readable."""
-    return Topic.objects.filter(
+    """Topics for lists, feeds, search and the sitemap: listed, not deleted, readable, and
+    not hidden by the moderators (staff's lists show hidden ones)."""
+    topics = Topic.objects.filter(
         category_id__in=visible_category_ids(user, community),
         deleted_at__isnull=True,
         is_listed=True,
     )
+    return topics if is_staff(user) else topics.filter(hidden_at__isnull=True)
 
 
 def reachable_topics(user: AnyUser, community: Community) -> QuerySet[Topic]:
-    """Topics one may open by their address: unlisted ones too; deleted ones for staff."""
+    """Topics one may open by their address: unlisted ones too; deleted ones for staff;
+    hidden ones for staff and their author."""
     topics = Topic.objects.filter(category_id__in=visible_category_ids(user, community))
-    return topics if is_staff(user) else topics.filter(deleted_at__isnull=True)
+    if is_staff(user):
+        return topics
+    shown = Q(hidden_at__isnull=True)
+    if is_member(user):
+        shown |= Q(author_id=user.pk)
+    return topics.filter(shown, deleted_at__isnull=True)
 
 
 def may_view_topic(user: AnyUser, community: Community, topic: Topic) -> bool:
     if topic.category_id not in visible_category_ids(user, community):
         return False
+    if topic.hidden_at is not None and not _sees_hidden(user, topic.author_id):
+        return False
     return topic.deleted_at is None or is_staff(user)
 
 
 def visible_posts(user: AnyUser, community: Community) -> QuerySet[Post]:
-    """Posts for search, feeds and profiles: not deleted, in topics from visible_topics."""
-    return Post.objects.filter(
+    """Posts for search, feeds and profiles: not deleted, not hidden (staff excepted), in
+    topics from visible_topics."""
+    posts = Post.objects.filter(
         topic__category_id__in=visible_category_ids(user, community),
         topic__deleted_at__isnull=True,
         topic__is_listed=True,
         deleted_at__isnull=True,
         kind=PostKind.REGULAR,
     )
+    if is_staff(user):
+        return posts
+    return posts.filter(hidden_at__isnull=True, topic__hidden_at__isnull=True)
 
 
 def may_view_post(user: AnyUser, community: Community, post: Post) -> bool:
-    """Whether the post may be shown with its content (deleted ones: staff only)."""
+    """Whether the post may be shown with its content (deleted ones: staff only; hidden
+    ones: staff and the author). Others see a placeholder in the topic's stream."""
+    if post.hidden_at is not None and not _sees_hidden(user, post.author_id):
+        return False
     return may_view_topic(user, community, post.topic) and (
         post.deleted_at is None or is_staff(user)
     )
@@ -266,7 +288,12 @@ def may_start_topic(user: AnyUser, community: Community, category: Category) -> 
 
 
 def _topic_is_writable(topic: Topic) -> bool:
-    return topic.deleted_at is None and not topic.is_archived and topic.merged_into_id is None
+    return (
+        topic.deleted_at is None
+        and topic.hidden_at is None
+        and not topic.is_archived
+        and topic.merged_into_id is None
+    )
 
 
 def may_reply(user: AnyUser, community: Community, topic: Topic) -> bool:
@@ -329,6 +356,7 @@ def may_react(user: AnyUser, community: Community, post: Post) -> bool:
         _may_write(user)
         and post.kind == PostKind.REGULAR
         and post.deleted_at is None
+        and post.hidden_at is None
         and post.author_id != user.pk
         and _topic_is_writable(post.topic)
         and may_view_topic(user, community, post.topic)
@@ -372,7 +400,12 @@ def may_view_upload(user: AnyUser, community: Community, upload: Upload) -> bool
         uploads=upload, topic__category_id__in=visible_category_ids(user, community)
     )
     if not is_staff(user):
-        posts = posts.filter(deleted_at__isnull=True, topic__deleted_at__isnull=True)
+        posts = posts.filter(
+            deleted_at__isnull=True,
+            topic__deleted_at__isnull=True,
+            hidden_at__isnull=True,
+            topic__hidden_at__isnull=True,
+        )
     return posts.exists()
 
 

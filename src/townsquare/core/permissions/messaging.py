@@ -1,18 +1,20 @@
 """Direct messages: who may write to whom, who may read a conversation, and blocking.
 
 Only the active participants of a conversation may read it: moderators and admins included.
-Moderators see a message only once a participant reports it (``reported_messages``).
+Moderators see a message only once a participant reports (flags) it (``reported_messages``).
 A block works both ways for messages and new conversations, and keeps the blocked member's
 @mentions of the blocker from being recorded anywhere (``mention_blockers``).
 """
 
-from django.db.models import Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from townsquare.accounts.models import User
 from townsquare.core.permissions.community import AnyUser, is_member, is_staff
 from townsquare.core.permissions.moderation import is_silenced
 from townsquare.messaging.models import Block, Conversation, Message, Participant
-from townsquare.moderation.models import Notice
+from townsquare.moderation.models import Notice, ReviewItem
 
 
 def is_blocked(a: AnyUser, b: AnyUser) -> bool:
@@ -108,12 +110,13 @@ def may_report_message(user: AnyUser, message: Message) -> bool:
     return message.author_id != user.pk and may_view_conversation(user, message.conversation)
 
 
-def may_review_message_reports(user: AnyUser) -> bool:
-    return is_staff(user)
-
-
 def reported_messages(user: AnyUser) -> QuerySet[Message]:
-    """The only messages moderators may read: those a participant reported."""
-    if not may_review_message_reports(user):
+    """The only messages moderators may read: those a participant reported (flagged)."""
+    if not is_staff(user):
         return Message.objects.none()
-    return Message.objects.filter(reports__isnull=False).distinct()
+    flagged = (
+        ReviewItem.objects.filter(target_type=ContentType.objects.get_for_model(Message))
+        .annotate(message_id=Cast("target_id", BigIntegerField()))
+        .values("message_id")
+    )
+    return Message.objects.filter(pk__in=flagged)

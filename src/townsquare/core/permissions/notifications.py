@@ -54,6 +54,8 @@ def members_who_may_view_topic(
         # EVERYONE and MEMBERS: every member may read.
     if topic.deleted_at is not None:
         allowed &= staff
+    elif topic.hidden_at is not None:
+        allowed &= staff | {topic.author_id}
     return allowed
 
 
@@ -62,8 +64,9 @@ def members_who_may_view_post(
 ) -> set[int]:
     """Those among ``user_ids`` for whom ``may_view_post`` is true."""
     allowed = members_who_may_view_topic(user_ids, community, post.topic)
-    if post.deleted_at is not None:
-        allowed &= set(_members(allowed).filter(role__in=STAFF_ROLES).values_list("pk", flat=True))
+    if post.deleted_at is not None or post.hidden_at is not None:
+        staff = set(_members(allowed).filter(role__in=STAFF_ROLES).values_list("pk", flat=True))
+        allowed &= staff if post.deleted_at is not None else staff | {post.author_id}
     return allowed
 
 

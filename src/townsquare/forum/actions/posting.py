@@ -30,7 +30,10 @@ from townsquare.forum.models import (
 from townsquare.forum.rendering import render_post
 from townsquare.forum.validation import clean_body, clean_tags, clean_title
 from townsquare.moderation import audit, limits, screening
-from townsquare.moderation.actions.flags import flag
+
+# A module import: flags (auto-hiding) needs the forum's actions, which flag what the
+# screening rules point at; the names are read when called.
+from townsquare.moderation.actions import flags
 from townsquare.moderation.actions.queue import hold
 from townsquare.moderation.models import ReviewItem
 from townsquare.notifications.actions import notify_on_commit
@@ -177,7 +180,7 @@ def _screen(
 def _flag_screened(result: screening.Screening | None, target) -> None:
     """Published, but the screening rules want a moderator to look: flag it (the system)."""
     if result is not None and result.flag:
-        flag(None, target, reason=result.flag_reason, signals=result.flag)
+        flags.flag(None, target, reason=result.flag_reason, signals=result.flag)
 
 
 def create_topic(
@@ -538,7 +541,8 @@ def _record_deletion(
 @transaction.atomic
 def delete_post(actor: User, post: Post, *, audited: bool = True) -> Post:
     """Soft-delete a post; deleting the opening post deletes the topic. ``audited=False``:
-    a step of another action that leaves the audit entry itself (a review decision)."""
+    a step of another action (a review decision), which leaves the audit entry and tells
+    the author itself, with its reason."""
     post = Post.objects.select_for_update().select_related("topic__category").get(pk=post.pk)
     topic = post.topic
     if not permissions.may_delete_post(actor, get_community(), post):
@@ -546,7 +550,7 @@ def delete_post(actor: User, post: Post, *, audited: bool = True) -> Post:
     now = timezone.now()
     post.deleted_at, post.deleted_by = now, actor
     post.save(update_fields=["deleted_at", "deleted_by"])
-    if post.author_id and post.author_id != actor.pk:
+    if audited and post.author_id and post.author_id != actor.pk:
         notify_on_commit(
             "moderation", post.pk, actor=actor.pk, action="deleted", at=now.isoformat()
         )

@@ -48,6 +48,13 @@ class Post(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Hidden by the moderators (or by enough flags, hidden_by empty): others see a
+    # placeholder, the author a banner with the reason (moderation.actions.review).
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.TextField(blank=True)
     # {"like": 3, "thanks": 1}: kept by the reaction actions, read by every list.
     reaction_counts = models.JSONField(default=dict, blank=True)
     # A token from the form or the Idempotency-Key header: a second submission of the same
@@ -93,6 +100,10 @@ class Post(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     @property
     def reaction_total(self) -> int:

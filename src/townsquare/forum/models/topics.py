@@ -10,6 +10,9 @@ from townsquare.forum.models.categories import Category
 TAG_MAX_LENGTH = 40
 
 # What lists show: not deleted, not unlisted. Partial indexes below use the same condition.
+# Hidden topics are left out of members' lists by an extra ``hidden_at`` filter on top
+# (permissions.visible_topics), not in this condition: moderators' lists show them, and
+# both queries then use the same indexes (hidden topics are few, skipped in the scan).
 LISTED = Q(deleted_at__isnull=True, is_listed=True)
 
 
@@ -90,6 +93,13 @@ class Topic(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Hidden by the moderators (or by enough flags, hidden_by empty) until reviewed: only
+    # staff and the author open it; moderation.actions.review writes these.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("topic")
@@ -128,6 +138,10 @@ class Topic(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     def is_pinned(self, now=None) -> bool:
         return bool(self.pin_scope) and (

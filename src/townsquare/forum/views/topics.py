@@ -73,6 +73,7 @@ def _controls(request: HttpRequest, topic: Topic, may_reply: bool) -> PostContro
         may_reply=may_reply,
         may_accept=permissions.may_accept_answer(user, community, topic),
         may_reveal=permissions.may_reveal_anonymous(user),
+        may_flag=permissions.may_flag(user),
     )
 
 

@@ -6,16 +6,17 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core import permissions
-from townsquare.core.queries import get_community
+from townsquare.core.permissions.community import STAFF_ROLES
 from townsquare.forum.models import Post, Topic
-from townsquare.messaging.models import Message
 from townsquare.moderation import audit, limits
+from townsquare.moderation.actions.review import hide_content
 from townsquare.moderation.models import Flag, FlagReason, ReviewItem, ReviewKind, ReviewStatus
+from townsquare.moderation.queries import may_see_target, moderation_settings
 
 FLAG_NOTE_MAX = 1000
 
@@ -25,19 +26,6 @@ def content_author(target: models.Model) -> User | None:
     if isinstance(target, User):
         return target
     return getattr(target, "author", None)
-
-
-def may_see_target(user: User, target: models.Model) -> bool:
-    community = get_community()
-    if isinstance(target, Post):
-        return permissions.may_view_post(user, community, target)
-    if isinstance(target, Topic):
-        return permissions.may_view_topic(user, community, target)
-    if isinstance(target, User):
-        return permissions.visible_members(user, community).filter(pk=target.pk).exists()
-    if isinstance(target, Message):
-        return permissions.may_view_conversation(user, target.conversation)
-    return False
 
 
 def _pending_item(target: models.Model, author: User | None) -> ReviewItem:
@@ -57,6 +45,25 @@ def _pending_item(target: models.Model, author: User | None) -> ReviewItem:
             return ReviewItem.objects.create(author=author, **lookup)
     except IntegrityError:  # flagged by two members at the same moment
         return ReviewItem.objects.select_for_update().get(**lookup)
+
+
+def _hide_if_flagged_enough(item: ReviewItem, target: models.Model) -> None:
+    """Enough flags from trusted members (staff always count) hide a post or topic until
+    a moderator decides. The system hides it: a second action, with its own entry."""
+    if not isinstance(target, Post | Topic) or target.hidden_at is not None or item.auto_hidden:
+        return
+    config = moderation_settings()
+    if not config.hide_after_flags:
+        return
+    trusted = item.flags.filter(
+        Q(flagger__trust_level__gte=config.hide_flagger_trust_level)
+        | Q(flagger__role__in=STAFF_ROLES)
+    ).count()
+    if trusted < config.hide_after_flags:
+        return
+    reason = _("Hidden after flags from members of the community, until a moderator reviews it.")
+    hide_content(None, target, reason=reason, item=item)
+    ReviewItem.objects.filter(pk=item.pk).update(auto_hidden=True)
 
 
 @transaction.atomic
@@ -96,4 +103,5 @@ def flag(
         changes["signals"] = [*item.signals, *signals]
     ReviewItem.objects.filter(pk=item.pk).update(**changes)
     audit.record(actor, "flag.created", target, reason=note, after={"reason": reason}, item=item.pk)
+    _hide_if_flagged_enough(item, target)
     return created

@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from townsquare.accounts.models import User
 from townsquare.core import permissions
 from townsquare.forum.models import Category, Post, Topic
-from townsquare.moderation import audit
+from townsquare.moderation import audit, notices
 from townsquare.moderation.models import Decision, ReviewItem, ReviewKind, ReviewStatus
-from townsquare.moderation.notices import send_notice
 from townsquare.moderation.screening import Screening
 
 
@@ -115,7 +114,7 @@ def publish_queued(actor: User, item: ReviewItem) -> Post:
         update_fields=["status", "decision", "decided_by", "decided_at", "target_type", "target_id"]
     )
     audit.record(actor, "queued.approved", post, item=item.pk)
-    send_notice(
+    notices.send_notice(
         actor,
         item.author,
         action="queued.approved",
@@ -143,7 +142,7 @@ def reject_queued(actor: User, item: ReviewItem, *, reason: str) -> ReviewItem:
     item.save(update_fields=["status", "decision", "decision_reason", "decided_by", "decided_at"])
     audit.record(actor, "queued.rejected", item, reason=reason)
     if item.author is not None:
-        send_notice(
+        notices.send_notice(
             actor,
             item.author,
             action="queued.rejected",

@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core import permissions
-from townsquare.moderation import audit
+from townsquare.moderation import audit, notices
 from townsquare.moderation.guidelines import clean_guideline
 from townsquare.moderation.models import ReviewItem, Sanction, SanctionKind
-from townsquare.moderation.notices import send_notice
 
 REASON_MAX = 2000
 #: A suspension "for good" (``until=None``) is mirrored as this date: far enough.
@@ -137,7 +136,7 @@ def _sanction(
             after={**after, "sanction": sanction.pk, "ends_at": _iso(ends_at)},
             guideline=guideline,
         )
-        send_notice(
+        notices.send_notice(
             actor,
             member,
             action=ACTION[kind],
@@ -226,5 +225,7 @@ def lift(actor: User | None, sanction: Sanction, *, reason: str) -> Sanction:
             before={**before, "sanction": sanction.pk, "kind": sanction.kind, "lifted_at": None},
             after={**after, "sanction": sanction.pk, "kind": sanction.kind, "lifted_at": _iso(now)},
         )
-        send_notice(actor, member, action="sanction.lifted", reason=reason, sanction=sanction)
+        notices.send_notice(
+            actor, member, action="sanction.lifted", reason=reason, sanction=sanction
+        )
     return sanction
