@@ -45,7 +45,8 @@ DECISION_ACTIONS = {
     Decision.DELETE: "review.deleted",
 }
 # Decisions whose author is told why, with the guideline.
-NOTIFIED = {Decision.EDIT, Decision.HIDE, Decision.DELETE, Decision.REJECT}
+# Approving and rejecting tell the author in the queue's own actions.
+NOTIFIED = {Decision.EDIT, Decision.HIDE, Decision.DELETE}
 
 
 # --- Hiding ---------------------------------------------------------------------------------

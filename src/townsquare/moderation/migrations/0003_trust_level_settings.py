@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='moderationsettings',
             name='tl3_days_visited_percent',
-            field=models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='TL3: % of those days visited'),
+            field=models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='TL3: per cent of those days visited'),
         ),
         migrations.AddField(
             model_name='moderationsettings',
@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='moderationsettings',
             name='tl3_posts_read_percent',
-            field=models.PositiveSmallIntegerField(default=25, validators=[django.core.validators.MaxValueValidator(100)], verbose_name="TL3: % of the period's posts read"),
+            field=models.PositiveSmallIntegerField(default=25, validators=[django.core.validators.MaxValueValidator(100)], verbose_name="TL3: per cent of the period's posts read"),
         ),
         migrations.AddField(
             model_name='moderationsettings',
@@ -124,6 +124,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='moderationsettings',
             name='tl3_topics_viewed_percent',
-            field=models.PositiveSmallIntegerField(default=25, validators=[django.core.validators.MaxValueValidator(100)], verbose_name="TL3: % of the period's topics viewed"),
+            field=models.PositiveSmallIntegerField(default=25, validators=[django.core.validators.MaxValueValidator(100)], verbose_name="TL3: per cent of the period's topics viewed"),
         ),
     ]

@@ -15,6 +15,7 @@ from townsquare.forum import demo as forum_demo
 from townsquare.groups import demo as groups_demo
 from townsquare.mentoring import demo as mentoring_demo
 from townsquare.messaging import demo as messaging_demo
+from townsquare.moderation import demo as moderation_demo
 from townsquare.onboarding import demo as onboarding_demo
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "people.json"
@@ -102,6 +103,13 @@ class Command(BaseCommand):
             )
         if onboarding := onboarding_demo.load():
             self.stdout.write("Welcome series: {steps} mails.".format(**onboarding))
+        if moderation := moderation_demo.load():
+            self.stdout.write(
+                "Moderation: {words} watched words, {pending} items in the review queue "
+                "({held} waiting for approval, {hidden} hidden by flags until reviewed).".format(
+                    **moderation
+                )
+            )
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
         self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
         self.stdout.write("Also: manager@, moderator@ and member@example.com, same password.")
