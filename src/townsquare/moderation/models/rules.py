@@ -93,10 +93,14 @@ class ModerationSettings(models.Model):
         _("TL3: per cent of those days visited"), default=50, validators=[MaxValueValidator(100)]
     )
     tl3_topics_viewed_percent = models.PositiveSmallIntegerField(
-        _("TL3: per cent of the period's topics viewed"), default=25, validators=[MaxValueValidator(100)]
+        _("TL3: per cent of the period's topics viewed"),
+        default=25,
+        validators=[MaxValueValidator(100)],
     )
     tl3_posts_read_percent = models.PositiveSmallIntegerField(
-        _("TL3: per cent of the period's posts read"), default=25, validators=[MaxValueValidator(100)]
+        _("TL3: per cent of the period's posts read"),
+        default=25,
+        validators=[MaxValueValidator(100)],
     )
     tl3_replied_topics = models.PositiveIntegerField(_("TL3: topics replied to"), default=10)
     tl3_likes_given = models.PositiveIntegerField(_("TL3: reactions given"), default=30)
