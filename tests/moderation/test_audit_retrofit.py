@@ -121,6 +121,9 @@ CASES: dict[str, Callable] = {
         c.moderator,
         start_topic(c.bob, c.newcomers, title="Shy question", anonymous=True).posts.get(),
     ),
+    "post.edited": lambda c: forum_actions.edit_post(
+        c.moderator, c.reply, body="Edited by a moderator", reason="Removed a phone number"
+    ),
     "post.deleted": _deleted_reply,
     "post.recovered": lambda c: (
         _deleted_reply(c),
@@ -218,6 +221,7 @@ def test_members_own_deletions_and_group_owners_are_not_audited(cast):
     """A member deleting their own post, or a group's owner running their group, is not a
     moderation or admin action: activity only."""
     forum_actions.delete_post(cast.bob, cast.reply)
+    forum_actions.edit_post(cast.bob, cast.topic.posts.get(number=1), body="My own words")
     group = group_actions.create_group(None, name="Knitting")
     group_actions.add_member(None, group, cast.bob, role=GroupRole.OWNER)
     group_actions.update_group(cast.bob, group, description="Yarn")

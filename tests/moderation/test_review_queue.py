@@ -123,6 +123,7 @@ def test_edit_and_delete_go_through_the_forum_actions(flagged, moderator, bob, m
     assert flagged.body == "visit my site" and flagged.edit_count == 1
     assert flagged.revisions.get().editor == moderator
     assert AuditEntry.objects.filter(action="review.edited").count() == 1
+    assert not AuditEntry.objects.filter(action="post.edited").exists()  # a step of it
 
     other = start_topic(bob, general, title="Spam topic", body="spam spam")
     flag(member, other, reason="spam")

@@ -436,9 +436,12 @@ def edit_post(
     title: str | None = None,
     tags: Iterable[str] | None = None,
     reason: str = "",
+    audited: bool = True,
 ) -> Post:
     """Change a post (and, for an opening post, the topic's title and tags). The text
-    before the change is kept as a revision; the post is marked as edited."""
+    before the change is kept as a revision; the post is marked as edited. A moderator
+    editing someone else's post is audited; ``audited=False``: a step of another audited
+    action (a review decision)."""
     post = Post.objects.select_for_update().select_related("topic__category").get(pk=post.pk)
     topic = post.topic
     permissions.refuse_if_silenced(actor)
@@ -490,7 +493,14 @@ def edit_post(
     if "title" in changes:
         topic.title, topic.slug = new_title, topic_slug(new_title)
         topic.save(update_fields=["title", "slug"])
-    activity.record(actor, "post.edited", post, topic=topic.pk, fields=changes)
+    if audited and post.author_id != actor.pk:
+        # The revision keeps the words before; the entry says which and why.
+        audit.record(
+            actor, "post.edited", post, reason=reason.strip(),
+            after={"fields": changes, "revision": post.edit_count}, topic=topic.pk,
+        )  # fmt: skip
+    else:
+        activity.record(actor, "post.edited", post, topic=topic.pk, fields=changes)
     _flag_screened(screened, post)
     schedule_indexing([post.pk])
     return post

@@ -223,7 +223,8 @@ def _edit(actor: User, target: Post | Topic, body: str | None, reason: str) -> N
     if not (body or "").strip():
         raise ValidationError({"body": _("Write the post's new text.")})
     post = target if isinstance(target, Post) else Post.objects.get(topic=target, number=1)
-    posting.edit_post(actor, post, body=body, reason=reason[:200])
+    # The decision writes the audit entry.
+    posting.edit_post(actor, post, body=body, reason=reason[:200], audited=False)
 
 
 def _delete(actor: User, target: Post | Topic) -> None:
