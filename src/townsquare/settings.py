@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "townsquare.onboarding",
     "townsquare.announcements",
     "townsquare.moderation",
+    "townsquare.analytics",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -212,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
     # Digests go out at each member's local hour; every half hour finds who is due.
     "send-digests": {"task": "townsquare.notifications.tasks.send_digests", "schedule": 1800.0},
     "promote-members": {"task": "townsquare.moderation.tasks.promote_members", "schedule": 86400.0},
+    # Recomputes today, yesterday and any day that received late events.
+    "rollup-analytics": {"task": "townsquare.analytics.tasks.rollup_recent", "schedule": 3600.0},
 }
 
 # --- Email --------------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""Daily aggregates of the activity log and page views: what the dashboards read.
+
+Written only by ``analytics.rollups``, which recomputes whole days from the raw log, so
+every row can be thrown away and rebuilt (``townsquare rollup --rebuild``).
+"""
+
+from django.db import models
+
+
+class DailyMetric(models.Model):
+    """One number for one UTC day: a metric, optionally broken down by a dimension.
+
+    ``dimension`` is "" for the whole community, or "<kind>:<value>", e.g. "category:12",
+    "source:search", "referrer:example.com".
+    """
+
+    day = models.DateField()
+    metric = models.CharField(max_length=32)
+    dimension = models.CharField(max_length=240, blank=True, default="")
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "metric", "dimension"], name="one_value_per_day_metric_dimension"
+            )
+        ]
+        indexes = [models.Index(fields=["metric", "dimension", "day"], name="dailymetric_read")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric} {self.dimension or '-'} = {self.value}"
+
+
+class DailyActiveMember(models.Model):
+    """A member who was active (any event or signed-in page view) on a UTC day, with how
+    many contributions they made that day.
+
+    One row per member and day: far smaller than the log, and enough to count distinct
+    members over any window of days (WAU, MAU, engagement, the 90-9-1 curve). A plain
+    integer, not a foreign key, so rollups never join the member table and a deleted
+    member's history still counts.
+    """
+
+    day = models.DateField()
+    member_id = models.BigIntegerField()
+    contributions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "member_id"], name="one_row_per_member_day")
+        ]
+        indexes = [models.Index(fields=["member_id", "day"], name="activemember_member")]
+
+    def __str__(self) -> str:
+        return f"{self.day} member {self.member_id}: {self.contributions}"
+
+
+class RollupState(models.Model):
+    """Where the incremental rollup got to: the highest event and page view ids it has
+    seen, so late-arriving rows (higher id, older day) are found without a full scan."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)
+    last_pageview_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: events ≤ {self.last_event_id}, views ≤ {self.last_pageview_id}"

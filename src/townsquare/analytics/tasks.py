@@ -1,0 +1,9 @@
+from townsquare.core.jobs import job
+
+
+@job(max_attempts=3, backoff=300)
+def rollup_recent() -> int:
+    """Hourly: recompute today, yesterday and any day that received late events."""
+    from townsquare.analytics import rollups
+
+    return rollups.rollup_recent()
