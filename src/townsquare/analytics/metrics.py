@@ -1,0 +1,284 @@
+"""The dashboard's metrics, computed only from the daily aggregates (analytics.models),
+never from the raw log. Each has a one-line definition; docs/metrics.md explains them.
+
+A period is a range of UTC days, both ends included; it is compared with the period of
+equal length just before it. A category filter (a group filter is turned into its
+categories by the caller) applies to the metrics that have a category breakdown; the
+others answer ``None`` under a filter rather than an unfiltered number.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from townsquare.analytics.models import DailyActiveMember, DailyMetric
+from townsquare.core.models import Source
+
+#: Of the members active in a period, "occasional" contributors made 1 to this many
+#: contributions; "regular" ones more (the 9 and the 1 of the 90-9-1 curve).
+OCCASIONAL_MAX = 9
+DEFAULT_DAYS = 30
+TOP_REFERRERS = 10
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("A period ends on or after its start.")
+
+    @classmethod
+    def ending(cls, end: date, days: int = DEFAULT_DAYS) -> "Period":
+        return cls(end - timedelta(days=days - 1), end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range(self.days)]
+
+    def previous(self) -> "Period":
+        """The period of equal length that ends the day before this one starts."""
+        return Period.ending(self.start - timedelta(days=1), self.days)
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: Promise
+    definition: Promise
+    section: str
+    kind: str  # how the period figure comes from the days: sum, mean, last, ratio, ...
+    by_category: bool = False
+    percent: bool = False
+
+
+@dataclass
+class Value:
+    """A metric over a period: one value per day (empty where a daily figure has no
+    meaning) and the period's figure. ``None`` when the metric cannot follow the filter."""
+
+    series: list[tuple[date, float]] = field(default_factory=list)
+    total: float | None = None
+
+
+SECTIONS = {
+    "traffic": _("Traffic"),
+    "stickiness": _("Stickiness"),
+    "engagement": _("Engagement"),
+    "membership": _("Membership"),
+}
+
+_METRICS = [
+    Metric("pageviews", _("Page views"), _("Pages seen by members and visitors, all pages counted."), "traffic", "sum"),  # noqa: E501
+    Metric("visitors", _("Unique visitors"), _("Sum of each day's distinct visitors (a daily-salted key, no IP stored), so one person on two days counts twice."), "traffic", "sum"),  # noqa: E501
+    Metric("dau", _("Daily active members"), _("Distinct members with any activity or signed-in page view on a day; the period figure is the daily mean."), "stickiness", "mean"),  # noqa: E501
+    Metric("wau", _("Weekly active members"), _("Distinct members active in the 7 days ending on a day; the period figure is that of its last day."), "stickiness", "last"),  # noqa: E501
+    Metric("mau", _("Monthly active members"), _("Distinct members active in the 30 days ending on a day; the period figure is that of its last day."), "stickiness", "last"),  # noqa: E501
+    Metric("dau_mau", _("DAU/MAU"), _("Per day, daily active ÷ monthly active members × 100 (0 when none); the period figure is the mean of the days."), "stickiness", "ratio", percent=True),  # noqa: E501
+    Metric("lurkers", _("Lurkers"), _("Share of the members active in the period who made no contribution (post, reply, reaction, vote)."), "stickiness", "share", percent=True),  # noqa: E501
+    Metric("occasional", _("Occasional contributors"), _("Share of the members active in the period who made 1 to 9 contributions."), "stickiness", "share", percent=True),  # noqa: E501
+    Metric("regular", _("Regular contributors"), _("Share of the members active in the period who made 10 or more contributions."), "stickiness", "share", percent=True),  # noqa: E501
+    Metric("engagement_rate", _("Engagement rate"), _("Members who contributed in the period ÷ members active in the period × 100."), "engagement", "engagement", percent=True),  # noqa: E501
+    Metric("posts", _("Posts"), _("New topics and replies written."), "engagement", "sum", by_category=True),  # noqa: E501
+    Metric("replies", _("Replies"), _("Replies written in existing topics."), "engagement", "sum", by_category=True),  # noqa: E501
+    Metric("reactions", _("Reactions"), _("Reactions given to posts."), "engagement", "sum", by_category=True),  # noqa: E501
+    Metric("new_members", _("New members"), _("Members who signed up."), "membership", "sum"),
+]  # fmt: skip
+METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
+
+# Which stored daily metrics each metric reads.
+_STORED = {"posts": ("topics", "replies"), "dau_mau": ("dau", "mau")}
+_SHARE_BUCKETS = ("lurkers", "occasional", "regular")
+
+
+Daily = dict[str, dict[date, int]]
+
+
+def _load(period: Period, categories: Collection[int] | None) -> Daily:
+    """Every stored daily figure of ``period`` (community-wide, or summed over the given
+    categories where a metric has that breakdown), in one query."""
+    dimensions = {""} if categories is None else {f"category:{pk}" for pk in categories}
+    daily: Daily = defaultdict(lambda: defaultdict(int))
+    rows = DailyMetric.objects.filter(
+        day__range=(period.start, period.end), dimension__in=dimensions
+    ).values_list("metric", "day", "value")
+    for metric, day, value in rows:
+        daily[metric][day] += value
+    return daily
+
+
+def _distinct(period: Period) -> dict[str, int]:
+    """Members active in the period, and how many of them contributed 0, 1–9, 10+ times:
+    distinct over the per-day member rows, grouped by member in the database."""
+    per_member = (
+        DailyActiveMember.objects.filter(day__range=(period.start, period.end))
+        .values("member_id")
+        .annotate(c=Sum("contributions"))
+    )
+    return per_member.aggregate(
+        active=Count("member_id"),
+        lurkers=Count("member_id", filter=Q(c=0)),
+        occasional=Count("member_id", filter=Q(c__gte=1, c__lte=OCCASIONAL_MAX)),
+        regular=Count("member_id", filter=Q(c__gt=OCCASIONAL_MAX)),
+    )
+
+
+def _percent(part: float, whole: float) -> float:
+    return round(100 * part / whole, 2) if whole else 0.0
+
+
+def _value(
+    metric: Metric,
+    period: Period,
+    daily: Daily,
+    distinct: Callable[[], dict[str, int]],
+    filtered: bool,
+) -> Value:
+    if filtered and not metric.by_category:
+        return Value()
+    days = period.dates()
+    if metric.kind in ("share", "engagement"):
+        counts = distinct()
+        if metric.kind == "share":
+            return Value(total=_percent(counts[metric.key], counts["active"]))
+        series = [(d, _percent(daily["contributors"][d], daily["dau"][d])) for d in days]
+        return Value(series, _percent(counts["active"] - counts["lurkers"], counts["active"]))
+    if metric.kind == "ratio":
+        series = [(d, _percent(daily["dau"][d], daily["mau"][d])) for d in days]
+        return Value(series, round(sum(v for _d, v in series) / len(days), 2))
+    stored = _STORED.get(metric.key, (metric.key,))
+    series = [(d, sum(daily[name][d] for name in stored)) for d in days]
+    if metric.kind == "mean":
+        return Value(series, round(sum(v for _d, v in series) / len(days), 2))
+    if metric.kind == "last":
+        return Value(series, series[-1][1])
+    return Value(series, sum(v for _d, v in series))
+
+
+def _cached(period: Period) -> Callable[[], dict[str, int]]:
+    memo: dict[str, int] = {}
+
+    def get() -> dict[str, int]:
+        if not memo:
+            memo.update(_distinct(period))
+        return memo
+
+    return get
+
+
+def series(key: str, period: Period, categories: Collection[int] | None = None) -> Value:
+    """One metric over a period (the API's answer)."""
+    daily = _load(period, categories)
+    return _value(METRICS[key], period, daily, _cached(period), categories is not None)
+
+
+@dataclass
+class Row:
+    """A line of a dashboard table: a figure now and in the previous period."""
+
+    label: str
+    current: float | None
+    previous: float | None
+    definition: str = ""
+    percent: bool = False
+    key: str = ""
+
+    @property
+    def change(self) -> float | None:
+        """Change against the previous period in per cent; None when there is nothing to
+        compare against."""
+        if self.current is None or not self.previous:
+            return None
+        return round(100 * (self.current - self.previous) / self.previous, 1)
+
+
+def report(period: Period, categories: Collection[int] | None = None) -> dict[str, list[Row]]:
+    """Every dashboard table for a period against the previous one, in a fixed number of
+    queries whatever the length of the period."""
+    previous = period.previous()
+    whole = Period(previous.start, period.end)
+    daily = _load(whole, categories)
+    filtered = categories is not None
+    tables: dict[str, list[Row]] = {section: [] for section in SECTIONS}
+    now_distinct, then_distinct = _cached(period), _cached(previous)
+    for metric in _METRICS:
+        current = _value(metric, period, daily, now_distinct, filtered)
+        before = _value(metric, previous, daily, then_distinct, filtered)
+        tables[metric.section].append(
+            Row(
+                str(metric.label),
+                current.total,
+                before.total,
+                str(metric.definition),
+                metric.percent,
+                metric.key,
+            )
+        )
+    if not filtered:
+        tables["sources"] = _sources(period, previous)
+        tables["referrers"] = _referrers(period, previous)
+    tables["months"] = _months(period, daily)
+    return tables
+
+
+def _sources(period: Period, previous: Period) -> list[Row]:
+    """Page views by traffic source (one query)."""
+    totals = (
+        DailyMetric.objects.filter(
+            metric="pageviews",
+            dimension__startswith="source:",
+            day__range=(previous.start, period.end),
+        )
+        .values("dimension")
+        .annotate(
+            now=Sum("value", filter=Q(day__gte=period.start)),
+            then=Sum("value", filter=Q(day__lte=previous.end)),
+        )
+    )
+    found = {row["dimension"]: row for row in totals}
+    rows = []
+    for source in Source:
+        row = found.get(f"source:{source.value}", {})
+        rows.append(Row(str(source.label), row.get("now") or 0, row.get("then") or 0, key=source))
+    return rows
+
+
+def _referrers(period: Period, previous: Period) -> list[Row]:
+    """The sites that sent the most page views in the period (one query)."""
+    top = (
+        DailyMetric.objects.filter(
+            metric="pageviews",
+            dimension__startswith="referrer:",
+            day__range=(previous.start, period.end),
+        )
+        .values("dimension")
+        .annotate(
+            now=Sum("value", filter=Q(day__gte=period.start)),
+            then=Sum("value", filter=Q(day__lte=previous.end)),
+        )
+        .filter(now__gt=0)
+        .order_by("-now", "dimension")[:TOP_REFERRERS]
+    )
+    return [
+        Row(row["dimension"].removeprefix("referrer:"), row["now"], row["then"] or 0) for row in top
+    ]
+
+
+def _months(period: Period, daily: Daily) -> list[Row]:
+    """New members per calendar month of the period (months cut by the period's ends
+    count only its days)."""
+    months: dict[date, int] = {}
+    for day in period.dates():
+        month = day.replace(day=1)
+        months[month] = months.get(month, 0) + daily["new_members"][day]
+    return [Row(month.strftime("%Y-%m"), count, None) for month, count in months.items()]
