@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("townsquare.onboarding.urls")),
     path("", include("townsquare.announcements.urls")),
     path("", include("townsquare.moderation.urls")),
+    path("", include("townsquare.analytics.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

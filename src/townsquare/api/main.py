@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from townsquare.accounts.api import router as accounts_router
+from townsquare.analytics.api import router as analytics_router
 from townsquare.announcements.api import router as announcements_router
 from townsquare.core import permissions
 from townsquare.core.api import router as core_router
@@ -54,6 +55,7 @@ api.add_router("/", messaging_router)
 api.add_router("/", notifications_router)
 api.add_router("/", announcements_router)
 api.add_router("/", moderation_router)
+api.add_router("/", analytics_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:

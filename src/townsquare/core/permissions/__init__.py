@@ -5,6 +5,7 @@ functions and use their querysets; none decides access on its own. What a user m
 answers exactly like what does not exist.
 """
 
+from townsquare.core.permissions.analytics import may_view_analytics
 from townsquare.core.permissions.announcements import may_send_announcements
 from townsquare.core.permissions.community import (
     AnyUser,
@@ -183,6 +184,7 @@ __all__ = [
     "may_send_message",
     "may_start_topic",
     "may_upload",
+    "may_view_analytics",
     "may_view_area",
     "may_view_audit_log",
     "may_view_category",
