@@ -117,3 +117,16 @@ def test_the_command_rolls_up_recent_days(capsys):
     call_command("rollup", "--days", "3")
     assert value(today - timedelta(days=2), "replies") == 1
     assert "Rolled up 3 days." in capsys.readouterr().out
+
+
+def test_the_hourly_job_runs_the_incremental_rollup():
+    from django.conf import settings as project_settings
+
+    from townsquare.analytics.tasks import rollup_recent
+
+    today = timezone.now().astimezone(UTC).date()
+    event(person(), "post.created", today)
+    assert rollup_recent.apply().get() == 2  # the first run: today and yesterday
+    assert value(today, "replies") == 1
+    schedule = project_settings.CELERY_BEAT_SCHEDULE["rollup-analytics"]
+    assert (schedule["task"], schedule["schedule"]) == (rollup_recent.name, 3600.0)
