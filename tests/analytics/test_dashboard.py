@@ -114,3 +114,13 @@ def test_a_fixed_number_of_queries_whatever_the_period(manager_client, history):
     filtered = queries(group=group.slug, **{"from": "2026-01-01", "to": "2026-01-07"})
     assert queries(group=group.slug, **{"from": "2024-01-01", "to": "2026-12-31"}) == filtered
     assert filtered <= week
+
+
+def test_the_form_shows_the_period_it_used(manager_client, today):
+    html = manager_client.get(URL).content.decode()
+    start = (today - timedelta(days=29)).isoformat()
+    assert f'name="from" value="{start}"' in html
+    assert f'name="to" value="{today.isoformat()}"' in html
+    html = manager_client.get(URL, {"from": "2026-02-01", "to": "2026-01-01"}).content.decode()
+    assert 'name="from" value="2026-02-01"' in html  # what was typed, with its error
+    assert "The start date must not be after the end date." in html

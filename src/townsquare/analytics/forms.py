@@ -25,8 +25,8 @@ class FilterForm(forms.Form):
     not Python names, so they are added in ``__init__``.
     """
 
-    def __init__(self, data, *, user, community: Community) -> None:
-        super().__init__(data)
+    def __init__(self, data, *, user, community: Community, initial: dict | None = None) -> None:
+        super().__init__(data, initial=initial)
         date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=date)
         self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=date)

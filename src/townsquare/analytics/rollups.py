@@ -71,7 +71,7 @@ def _compute(first: date, last: date) -> tuple[dict, dict]:
     for row in (
         views.exclude(referrer_host="").values("day", "referrer_host").annotate(n=Count("id"))
     ):
-        metrics[row["day"]][("pageviews", f"referrer:{row['referrer_host'][:230]}")] = row["n"]
+        metrics[row["day"]][("pageviews", f"referrer:{row['referrer_host']}")] = row["n"]
 
     events = _by_day(ActivityEvent.objects.filter(**span))
     for row in (

@@ -56,6 +56,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         period, categories = fallback.period, None
     else:
         period, categories = form.period, form.categories()
+        # Show the period's dates in the form even when they were left out (the default).
+        # (an unbound form with those values: nothing is validated, or read, twice).
+        shown = request.GET.dict() | {"from": period.start, "to": period.end}
+        form = FilterForm(None, initial=shown, user=request.user, community=community_for(request))
     tables = metrics.report(period, categories)
     if request.GET.get("format") == "csv":
         table = request.GET.get("table", "")
