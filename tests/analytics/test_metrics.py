@@ -102,6 +102,11 @@ def test_posts_replies_reactions_overall_and_by_category(day):
     assert metrics.series("posts", period, categories=[1]).total == 2
     assert metrics.series("reactions", period, categories=[1]).total == 0
     assert metrics.series("reactions", period, categories=[1, 2]).total == 2
+    # ann and ben were active: 3 posts, 2 replies, 2 reactions between 2 members.
+    assert metrics.series("posts_per_active", period).total == 1.5
+    assert metrics.series("replies_per_active", period).total == 1.0
+    assert metrics.series("reactions_per_active", period).series == [(day, 1.0)]
+    assert metrics.series("posts_per_active", period, categories=[1]).total is None
     # Page views have no category: under a filter they answer nothing, not a wrong number.
     assert metrics.series("pageviews", period, categories=[1]).total is None
 

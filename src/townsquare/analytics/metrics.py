@@ -92,6 +92,9 @@ _METRICS = [
     Metric("posts", _("Posts"), _("New topics and replies written."), "engagement", "sum", by_category=True),  # noqa: E501
     Metric("replies", _("Replies"), _("Replies written in existing topics."), "engagement", "sum", by_category=True),  # noqa: E501
     Metric("reactions", _("Reactions"), _("Reactions given to posts."), "engagement", "sum", by_category=True),  # noqa: E501
+    Metric("posts_per_active", _("Posts per active member"), _("Posts in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
+    Metric("replies_per_active", _("Replies per active member"), _("Replies in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
+    Metric("reactions_per_active", _("Reactions per active member"), _("Reactions in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("new_members", _("New members"), _("Members who signed up."), "membership", "sum"),
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
@@ -147,6 +150,16 @@ def _value(
     if filtered and not metric.by_category:
         return Value()
     days = period.dates()
+    if metric.kind == "per_active":
+        # Active members are not broken down by category, so neither is this ratio.
+        base = _value(
+            METRICS[metric.key.removesuffix("_per_active")], period, daily, distinct, False
+        )
+        active = distinct()["active"]
+        series = [
+            (d, round(v / daily["dau"][d], 2) if daily["dau"][d] else 0.0) for d, v in base.series
+        ]
+        return Value(series, round(base.total / active, 2) if active else 0.0)
     if metric.kind in ("share", "engagement"):
         counts = distinct()
         if metric.kind == "share":
