@@ -101,7 +101,6 @@ METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 
 # Which stored daily metrics each metric reads.
 _STORED = {"posts": ("topics", "replies"), "dau_mau": ("dau", "mau")}
-_SHARE_BUCKETS = ("lurkers", "occasional", "regular")
 
 
 Daily = dict[str, dict[date, int]]
