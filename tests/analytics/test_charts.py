@@ -1,6 +1,8 @@
 """The server-rendered charts: well-formed, named for screen readers, honest axes, every
 number also in a table, and user-supplied labels escaped."""
 
+import itertools
+import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
@@ -140,6 +142,24 @@ def test_ticks_are_round_numbers_from_zero_covering_every_value(values, expected
     assert ticks[0] <= min(0, *values) and ticks[-1] >= max(values)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(min_value=-1e12, max_value=1e12, allow_subnormal=False),
+    st.floats(min_value=-1e12, max_value=1e12, allow_subnormal=False),
+)
+def test_ticks_are_evenly_spaced_round_steps_that_cover_the_values(a, b):
+    # Spans within the subnormal floats have no round steps; they fall back on lo, 0, hi.
+    lo, hi = sorted((a, b))
+    ticks = charts.nice_ticks(lo, hi)
+    assert ticks[0] <= min(lo, 0) and ticks[-1] >= max(hi, 0) and 0 in ticks
+    assert 2 <= len(ticks) <= 7
+    steps = {round(t2 - t1, 9) for t1, t2 in itertools.pairwise(ticks)}
+    step = ticks[1] - ticks[0]
+    assert all(s == pytest.approx(step) for s in steps)
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(mantissa == pytest.approx(m) for m in (1, 2, 5))
+
+
 def test_the_axis_shows_nice_ticks_and_a_zero_baseline():
     root = parse(line_chart([daily([4, 11, 7])], title="t", description="", y_label="").svg)
     assert y_ticks(root) == [0, 5, 10, 15]
@@ -211,6 +231,14 @@ def test_the_figure_holds_the_chart_a_caption_and_every_number():
     assert table.cells[:2] == ["Date", "Page views"]
     assert table.cells[3::2] == ["3", "", "8", "13.25"]
     assert table.cells[2] == "March 1, 2026"
+    closed = Engine(
+        dirs=[str(TEMPLATES)],
+        libraries={
+            "charts": "townsquare.analytics.templatetags.charts",
+            "i18n": "django.templatetags.i18n",
+        },
+    ).from_string("{% load charts %}{% chart_figure chart open_table=False %}")
+    assert '<details class="chart-data">' in closed.render(Context({"chart": chart}))
 
 
 # --- Bar chart ----------------------------------------------------------------------------

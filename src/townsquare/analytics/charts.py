@@ -73,6 +73,9 @@ def nice_ticks(lo: float, hi: float, max_ticks: int = 6) -> list[float]:
         magnitude = 10.0 ** math.floor(math.log10(raw))
         step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
         first, last = math.floor(lo / step), math.ceil(hi / step)
+        # Division can underflow (-5e-324 / 2 == -0.0): widen until both ends are covered.
+        first -= lo < first * step
+        last += hi > last * step
         ticks = [_round(k * step, step) for k in range(first, last + 1)]
     except (OverflowError, ZeroDivisionError, ValueError, StopIteration):
         ticks = []
