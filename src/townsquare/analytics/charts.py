@@ -105,14 +105,14 @@ def format_number(value: float, decimals: int = 0) -> str:
 def compact_number(value: float, decimals: int = 0) -> str:
     """A short axis label: 1,234,567 → 1.2M; smaller numbers as they are."""
     magnitude = abs(value)
-    for limit, label in (
-        (1e12, pgettext("number abbreviation, 10^12", "%(number)sT")),
-        (1e9, pgettext("number abbreviation, 10^9", "%(number)sB")),
-        (1e6, pgettext("number abbreviation, 10^6", "%(number)sM")),
-        (1e4, pgettext("number abbreviation, 10^3", "%(number)sK")),
+    # From 10,000 up (not 1,000): "1,500" reads better than "1.5K" on an axis.
+    for limit, divisor, label in (
+        (1e12, 1e12, pgettext("number abbreviation, 10^12", "%(number)sT")),
+        (1e9, 1e9, pgettext("number abbreviation, 10^9", "%(number)sB")),
+        (1e6, 1e6, pgettext("number abbreviation, 10^6", "%(number)sM")),
+        (1e4, 1e3, pgettext("number abbreviation, 10^3", "%(number)sK")),
     ):
         if magnitude >= limit:
-            divisor = limit if limit != 1e4 else 1e3
             short = value / divisor
             if abs(short) >= 1000:  # beyond trillions: fall back on scientific notation
                 return f"{value:.1e}"
