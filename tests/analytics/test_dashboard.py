@@ -68,17 +68,38 @@ def test_tables_with_definitions_and_the_previous_period(manager_client, history
         assert f"<caption>{caption} " in html
     assert 'title="Per day, daily active ÷ monthly active members × 100' in html
     assert "<summary>Definition</summary>" in html
-    rows = {row.key: row for _key, _label, table in response.context["sections"] for row in table}
+    rows = {
+        row.key: row for _key, _label, table, _line in response.context["sections"] for row in table
+    }
     # 7 views, 14 replies in the period; before it, one reaction 40 days ago.
     assert (rows["pageviews"].current, rows["replies"].current) == (7, 14)
     assert (rows["reactions"].current, rows["reactions"].previous) == (0, 1)
     assert 'href="/manage/analytics/"' in manager_client.get("/manage/").content.decode()
 
 
+def test_each_section_draws_its_trend_against_the_previous_period(manager_client, history):
+    response = manager_client.get(URL)
+    html = response.content.decode()
+    lines = {key: line for key, _label, _table, line in response.context["sections"]}
+    assert set(lines) == {"traffic", "stickiness", "engagement", "membership"}
+    # Two series (this period, the previous one dashed) over the period's 30 days.
+    pageviews = lines["traffic"]
+    assert len(pageviews.rows) == 30
+    assert sum(float(cells[0]) for _day, cells in pageviews.rows) == 7
+    # Four trends and the sources' bars, each an accessible SVG with its numbers beside it.
+    assert html.count('<figure class="chart-figure">') == 5
+    assert html.count('role="img"') == 5
+    response = manager_client.get(URL, {"group": history[2].slug})
+    lines = {key: line for key, _label, _table, line in response.context["sections"]}
+    assert lines["traffic"] is None and lines["engagement"] is not None  # posts by category
+
+
 def test_a_group_filter_keeps_to_its_categories(manager_client, history):
     _general, board, group = history
     response = manager_client.get(URL, {"group": group.slug})
-    rows = {row.key: row for _key, _label, table in response.context["sections"] for row in table}
+    rows = {
+        row.key: row for _key, _label, table, _line in response.context["sections"] for row in table
+    }
     assert rows["replies"].current == 7  # ben's, in the board's category only
     assert rows["pageviews"].current is None  # no breakdown by group
     response = manager_client.get(URL, {"category": board.pk, "from": "2000-01-01"})

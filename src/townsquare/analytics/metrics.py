@@ -243,6 +243,36 @@ def report(period: Period, categories: Collection[int] | None = None) -> dict[st
     return tables
 
 
+# The metric each dashboard section draws day by day, against the previous period.
+TRENDS = {
+    "traffic": "pageviews",
+    "stickiness": "dau",
+    "engagement": "posts",
+    "membership": "new_members",
+}
+
+
+def trends(
+    period: Period, categories: Collection[int] | None = None
+) -> dict[str, tuple[Metric, Value, Value]]:
+    """For each section, its charted metric in ``period`` and in the previous period, day
+    by day (one query). A metric that cannot follow the filter is left out."""
+    previous = period.previous()
+    daily = _load(Period(previous.start, period.end), categories)
+    filtered = categories is not None
+    found = {}
+    for section, key in TRENDS.items():
+        metric = METRICS[key]
+        if filtered and not metric.by_category:
+            continue
+        found[section] = (
+            metric,
+            _value(metric, period, daily, _cached(period), filtered),
+            _value(metric, previous, daily, _cached(previous), filtered),
+        )
+    return found
+
+
 def _sources(period: Period, previous: Period) -> list[Row]:
     """Page views by traffic source (one query)."""
     totals = (

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from townsquare.analytics import metrics
+from townsquare.analytics import charts, metrics
 from townsquare.analytics.forms import FilterForm
 from townsquare.analytics.metrics import Period, Row
 from townsquare.core import permissions
@@ -21,6 +21,34 @@ def _number(value: float | None, percent: bool = False) -> str:
         return ""
     text = f"{value:g}" if isinstance(value, float) else str(value)
     return f"{text} %" if percent else text
+
+
+def _trend_charts(period: Period, categories: list[int] | None) -> dict[str, charts.Chart]:
+    """Each section's line: this period, and the previous one dashed over it."""
+    found = {}
+    for section, (metric, current, before) in metrics.trends(period, categories).items():
+        found[section] = charts.line_chart(
+            [
+                charts.Series(_("This period"), current.series),
+                charts.Series(_("Previous period"), before.series),
+            ],
+            title=str(metric.label),
+            description=str(metric.definition),
+            y_label=str(metric.label),
+        )
+    return found
+
+
+def _sources_chart(rows: list[Row] | None) -> charts.Chart | None:
+    if rows is None:
+        return None
+    return charts.bar_chart(
+        [(row.label, row.current or 0) for row in rows],
+        title=_("Page views by source"),
+        description=_("Where the period's page views came from."),
+        value_label=_("Page views"),
+        label_heading=_("Source"),
+    )
 
 
 def _csv(table: str, rows: list[Row], period: Period) -> HttpResponse:
@@ -69,7 +97,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("table", None)
-    sections = [(key, label, tables[key]) for key, label in metrics.SECTIONS.items()]
+    lines = _trend_charts(period, categories)
+    sections = [
+        (key, label, tables[key], lines.get(key)) for key, label in metrics.SECTIONS.items()
+    ]
     return render(
         request,
         "analytics/dashboard.html",
@@ -80,6 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "filtered": categories is not None,
             "sections": sections,
             "sources": tables.get("sources"),
+            "sources_chart": _sources_chart(tables.get("sources")),
             "referrers": tables.get("referrers"),
             "months": tables["months"],
             "query": query.urlencode(),
