@@ -217,7 +217,7 @@ def test_numbers_and_dates_follow_the_language():
     with translation.override("pl"):
         chart = line_chart([daily([1_234_567.5])], title="t", description="", y_label="")
         assert chart.rows[0][1] == ("1\xa0234\xa0567,50",)
-        assert charts.compact_number(1_234_567) == "1,2M"
+        assert charts.compact_number(1_234_567) == "1,2 mln"
 
 
 def test_the_figure_holds_the_chart_a_caption_and_every_number():
