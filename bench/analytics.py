@@ -25,7 +25,7 @@ Then, each step in its own process (so its peak RSS is its own):
   the last 30 and 365 days (7 runs each after one warm-up, median and max), and
   ``metrics.report`` alone.
 
-Results go to bench/results/analytics-<database>.json.
+Results go to bench/results/analytics-<database><--suffix>.json.
 """
 
 import argparse
@@ -421,6 +421,7 @@ def main(argv: list[str] | None = None) -> None:
         "--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL), help="made anew"
     )
     parser.add_argument("--command", default="make bench-analytics")
+    parser.add_argument("--suffix", default="", help="of the results file, e.g. -10m")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     if args.pageviews is None:
@@ -445,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
         result = bench_one(vendor, urls[vendor], args)
         if not args.no_write:
             RESULTS.mkdir(parents=True, exist_ok=True)
-            path = RESULTS / f"analytics-{vendor}.json"
+            path = RESULTS / f"analytics-{vendor}{args.suffix}.json"
             path.write_text(json.dumps(result, indent=2) + "\n")
             print(f"Written to {path.relative_to(ROOT)}")
 
