@@ -90,4 +90,4 @@ EVENTS ?= 1000000
 bench-analytics: install
 	$(BENCH_RUN) bench/analytics.py --databases sqlite,postgresql --events $(EVENTS) \
 		--sqlite-url sqlite:///$(BENCH_DATA_DIR)/analytics.sqlite3 --pg-url "$(BENCH_ANALYTICS_PG_URL)" \
-		--command "make bench-analytics EVENTS=$(EVENTS)" $(if $(filter-out 1000000,$(EVENTS)),--suffix -$(EVENTS))
+		--command "make bench-analytics EVENTS=$(EVENTS)" $(if $(filter-out 1000000,$(EVENTS)),--suffix=-$(EVENTS))
