@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export TOWNSQUARE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install messages lint bench bench-forum bench-fanout bench-digest
+.PHONY: demo test install messages lint bench bench-forum bench-fanout bench-digest bench-analytics
 
 $(BIN)/townsquare: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Townsquare needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -81,3 +81,13 @@ MEMBERS ?= 100000
 bench-digest: install
 	$(BENCH_RUN) bench/digest.py --databases sqlite,postgresql --members $(MEMBERS) \
 		--sqlite-url sqlite:///$(BENCH_DATA_DIR)/digest.sqlite3 --pg-url "$(BENCH_DIGEST_PG_URL)"
+
+# The analytics rollups over a year of raw activity (docs/performance.md, "Analytics
+# rollups"): full rebuild, incremental run and dashboard, on SQLite and on PostgreSQL.
+# EVENTS=10000000 for the issue's size (page views as many as events).
+BENCH_ANALYTICS_PG_URL ?= postgres://postgres@127.0.0.1:5432/ts_bench_analytics
+EVENTS ?= 1000000
+bench-analytics: install
+	$(BENCH_RUN) bench/analytics.py --databases sqlite,postgresql --events $(EVENTS) \
+		--sqlite-url sqlite:///$(BENCH_DATA_DIR)/analytics.sqlite3 --pg-url "$(BENCH_ANALYTICS_PG_URL)" \
+		--command "make bench-analytics EVENTS=$(EVENTS)" $(if $(filter-out 1000000,$(EVENTS)),--suffix=-$(EVENTS))

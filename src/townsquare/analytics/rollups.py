@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Max, Min, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -36,8 +36,8 @@ CATEGORY_METRICS = frozenset({"topics", "replies", "reactions"})
 #: Metrics that depend on a window of days, not on one day's rows.
 WINDOW_METRICS = ("wau", "mau")
 WINDOWS = {"wau": 7, "mau": 30}
-#: Days computed together (a handful of grouped queries each); each is still written in
-#: its own transaction.
+#: Days computed together (a handful of grouped queries each) and written in one
+#: transaction.
 SPAN_DAYS = 7
 STATE = "incremental"
 
@@ -50,13 +50,30 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+class UtcDay(TruncDate):
+    """The UTC day of a datetime column.
+
+    On SQLite, Django's TruncDate calls a Python function per row (half of a rebuild's
+    time there); Django stores datetimes on SQLite as UTC text, "YYYY-MM-DD HH:MM:SS…"
+    (settings.USE_TZ, no database TIME_ZONE), so the day is its first ten characters.
+    """
+
+    def __init__(self, expression: str) -> None:
+        super().__init__(expression, tzinfo=UTC)
+
+    def as_sqlite(self, compiler, connection, **extra_context) -> tuple[str, list]:
+        sql, params = compiler.compile(self.lhs)
+        return f"substr({sql}, 1, 10)", params
+
+
 def _by_day(queryset):
     """The queryset grouped by UTC day (and then by whatever ``values`` follows)."""
-    return queryset.order_by().annotate(day=TruncDate("created_at", tzinfo=UTC))
+    return queryset.order_by().annotate(day=UtcDay("created_at"))
 
 
-def _compute(first: date, last: date) -> tuple[dict, dict]:
-    """Aggregates of the days ``first``..``last``: metric rows and active members by day."""
+def _compute(first: date, last: date) -> dict[date, dict[tuple[str, str], int]]:
+    """Metric rows of the days ``first``..``last`` read from the raw log, by day (DAU and
+    contributors come later, from the active members)."""
     span = {"created_at__gte": _start(first), "created_at__lt": _start(last + timedelta(days=1))}
     metrics: dict[date, dict[tuple[str, str], int]] = defaultdict(dict)
     views = _by_day(PageView.objects.filter(**span))
@@ -85,36 +102,62 @@ def _compute(first: date, last: date) -> tuple[dict, dict]:
             key = (name, f"category:{category}")
             metrics[day][key] = metrics[day].get(key, 0) + row["n"]
 
-    active: dict[date, dict[int, int]] = defaultdict(dict)
-    for row in (
-        events.filter(actor__isnull=False)
-        .values("day", "actor_id")
-        .annotate(c=Count("id", filter=Q(verb__in=CONTRIBUTION_VERBS)))
-    ):
-        active[row["day"]][row["actor_id"]] = row["c"]
-    for day, user_id in views.filter(user__isnull=False).values_list("day", "user_id").distinct():
-        active[day].setdefault(user_id, 0)
-    for day, members in active.items():
-        metrics[day][("dau", "")] = len(members)
-        metrics[day][("contributors", "")] = sum(1 for c in members.values() if c)
-    return metrics, active
+    return metrics
 
 
-def _write_day(day: date, metrics: dict[tuple[str, str], int], active: dict[int, int]) -> None:
+def _insert_active_members(first: date, last: date) -> None:
+    """One ``DailyActiveMember`` row per member and day of the span, written by the
+    database in one ``INSERT … SELECT … GROUP BY``: members are too many to pass through
+    Python (most of a rebuild's time went there). Any event makes a member active, and so
+    does a signed-in page view (which contributes nothing)."""
+    span = {"created_at__gte": _start(first), "created_at__lt": _start(last + timedelta(days=1))}
+    contribution = Case(When(verb__in=CONTRIBUTION_VERBS, then=Value(1)), default=Value(0))
+    events = (
+        _by_day(ActivityEvent.objects.filter(**span, actor__isnull=False))
+        .annotate(member=F("actor_id"), c=contribution)
+        .values_list("day", "member", "c")
+    )
+    views = (
+        _by_day(PageView.objects.filter(**span, user__isnull=False))
+        .annotate(member=F("user_id"), c=Value(0))
+        .values_list("day", "member", "c")
+    )
+    events_sql, events_params = events.query.sql_with_params()
+    views_sql, views_params = views.query.sql_with_params()
+    table = connection.ops.quote_name(DailyActiveMember._meta.db_table)
+    # Only the table name and Django's own compiled SQL are formatted in; values are
+    # parameters.
+    sql = (
+        f"INSERT INTO {table} (day, member_id, contributions) "  # noqa: S608
+        f'SELECT "day", "member", SUM("c") FROM ({events_sql} UNION ALL {views_sql}) active '
+        'GROUP BY "day", "member"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*events_params, *views_params))
+
+
+def _write_span(first: date, last: date, metrics: dict[date, dict[tuple[str, str], int]]) -> None:
+    """Replace the span's aggregates, in one transaction: a reader sees the old days or
+    the new ones. DAU and contributors are counted from the member rows just written."""
     with transaction.atomic():
-        DailyMetric.objects.filter(day=day).exclude(metric__in=WINDOW_METRICS).delete()
-        DailyActiveMember.objects.filter(day=day).delete()
+        DailyMetric.objects.filter(day__range=(first, last)).exclude(
+            metric__in=WINDOW_METRICS
+        ).delete()
+        DailyActiveMember.objects.filter(day__range=(first, last)).delete()
+        _insert_active_members(first, last)
+        per_day = (
+            DailyActiveMember.objects.filter(day__range=(first, last))
+            .values("day")
+            .annotate(dau=Count("id"), contributors=Count("id", filter=Q(contributions__gt=0)))
+        )
+        for row in per_day:
+            metrics[row["day"]][("dau", "")] = row["dau"]
+            metrics[row["day"]][("contributors", "")] = row["contributors"]
         DailyMetric.objects.bulk_create(
             [
                 DailyMetric(day=day, metric=metric, dimension=dimension, value=value)
-                for (metric, dimension), value in sorted(metrics.items())
-            ],
-            batch_size=1000,
-        )
-        DailyActiveMember.objects.bulk_create(
-            [
-                DailyActiveMember(day=day, member_id=member, contributions=contributions)
-                for member, contributions in sorted(active.items())
+                for day in sorted(metrics)
+                for (metric, dimension), value in sorted(metrics[day].items())
             ],
             batch_size=1000,
         )
@@ -160,10 +203,7 @@ def rollup(days: Iterable[date]) -> int:
     affect (up to today). Returns how many days were recomputed."""
     days = sorted(set(days))
     for first, last in _runs(days):
-        metrics, active = _compute(first, last)
-        for offset in range((last - first).days + 1):
-            day = first + timedelta(days=offset)
-            _write_day(day, metrics.get(day, {}), active.get(day, {}))
+        _write_span(first, last, _compute(first, last))
     today = timezone.now().astimezone(UTC).date()
     affected = {
         day + timedelta(days=offset)
