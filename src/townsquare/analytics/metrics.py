@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -273,12 +273,13 @@ def trends(
     return found
 
 
-def _sources(period: Period, previous: Period) -> list[Row]:
-    """Page views by traffic source (one query)."""
-    totals = (
+def _page_views_by(prefix: str, period: Period, previous: Period) -> QuerySet:
+    """Page views per dimension starting with ``prefix`` ("source:", "referrer:"), in the
+    period (``now``) and the previous one (``then``): one grouped query."""
+    return (
         DailyMetric.objects.filter(
             metric="pageviews",
-            dimension__startswith="source:",
+            dimension__startswith=prefix,
             day__range=(previous.start, period.end),
         )
         .values("dimension")
@@ -287,7 +288,11 @@ def _sources(period: Period, previous: Period) -> list[Row]:
             then=Sum("value", filter=Q(day__lte=previous.end)),
         )
     )
-    found = {row["dimension"]: row for row in totals}
+
+
+def _sources(period: Period, previous: Period) -> list[Row]:
+    """Page views by traffic source (one query)."""
+    found = {row["dimension"]: row for row in _page_views_by("source:", period, previous)}
     rows = []
     for source in Source:
         row = found.get(f"source:{source.value}", {})
@@ -298,16 +303,7 @@ def _sources(period: Period, previous: Period) -> list[Row]:
 def _referrers(period: Period, previous: Period) -> list[Row]:
     """The sites that sent the most page views in the period (one query)."""
     top = (
-        DailyMetric.objects.filter(
-            metric="pageviews",
-            dimension__startswith="referrer:",
-            day__range=(previous.start, period.end),
-        )
-        .values("dimension")
-        .annotate(
-            now=Sum("value", filter=Q(day__gte=period.start)),
-            then=Sum("value", filter=Q(day__lte=previous.end)),
-        )
+        _page_views_by("referrer:", period, previous)
         .filter(now__gt=0)
         .order_by("-now", "dimension")[:TOP_REFERRERS]
     )
