@@ -10,10 +10,11 @@ Staff and system actions (actor None) are never limited. MODERATION_LIMITS_ENABL
 both off; the test suite does, as Discourse's does, and the tests of the limits turn it on.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
@@ -64,8 +65,14 @@ def check_rate(actor: User | None, action: str) -> None:
         raise RateLimited(wait)
 
 
-def _wait_for_day(times: list[datetime], limit: int) -> int | None:
-    """Seconds until fewer than ``limit`` of ``times`` (oldest first) are within a day."""
+def _wait_for_day(made: QuerySet, limit: int) -> int | None:
+    """Seconds until fewer than ``limit`` of the rows ``made`` (a member's posts or
+    conversations) were created within the last day."""
+    times = list(
+        made.filter(created_at__gt=timezone.now() - DAY)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
     if len(times) < limit:
         return None
     frees_at = times[len(times) - limit] + DAY
@@ -81,13 +88,7 @@ def check_daily_posts(author: User) -> None:
     limit = limits_for(author).posts_per_day if _limited(author) else None
     if limit is None:
         return
-    since = timezone.now() - DAY
-    times = list(
-        Post.objects.filter(author=author, created_at__gt=since)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-    )
-    wait = _wait_for_day(times, limit)
+    wait = _wait_for_day(Post.objects.filter(author=author), limit)
     if wait is not None:
         message = ngettext(
             "New members can post %(count)d time a day. Try again in %(wait)s.",
@@ -115,12 +116,7 @@ def check_new_conversation(actor: User) -> None:
     limit = limits.new_conversations_per_day
     if limit is None:
         return
-    times = list(
-        Conversation.objects.filter(started_by=actor, created_at__gt=timezone.now() - DAY)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-    )
-    wait = _wait_for_day(times, limit)
+    wait = _wait_for_day(Conversation.objects.filter(started_by=actor), limit)
     if wait is not None:
         message = ngettext(
             "New members can start %(count)d conversation a day. Try again in %(wait)s.",
