@@ -6,7 +6,7 @@ import pytest
 
 from tests.analytics.conftest import event, person, view
 from townsquare.analytics import metrics, rollups
-from townsquare.analytics.metrics import Period, Row
+from townsquare.analytics.periods import Period, Row
 
 pytestmark = pytest.mark.django_db
 

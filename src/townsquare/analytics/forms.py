@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from townsquare.analytics.metrics import DEFAULT_DAYS, Period
+from townsquare.analytics.periods import DEFAULT_DAYS, Period
 from townsquare.core import permissions
 from townsquare.core.models import Community
 from townsquare.forum.models import Category

@@ -9,46 +9,21 @@ others answer ``None`` under a filter rather than an unfiltered number.
 
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.analytics.models import DailyActiveMember, DailyMetric
+from townsquare.analytics.periods import Period, Row, Value
 from townsquare.core.models import Source
 
 #: Of the members active in a period, "occasional" contributors made 1 to this many
 #: contributions; "regular" ones more (the 9 and the 1 of the 90-9-1 curve).
 OCCASIONAL_MAX = 9
-DEFAULT_DAYS = 30
 TOP_REFERRERS = 10
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError("A period ends on or after its start.")
-
-    @classmethod
-    def ending(cls, end: date, days: int = DEFAULT_DAYS) -> "Period":
-        return cls(end - timedelta(days=days - 1), end)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def dates(self) -> list[date]:
-        return [self.start + timedelta(days=n) for n in range(self.days)]
-
-    def previous(self) -> "Period":
-        """The period of equal length that ends the day before this one starts."""
-        return Period.ending(self.start - timedelta(days=1), self.days)
 
 
 @dataclass(frozen=True)
@@ -60,17 +35,13 @@ class Metric:
     kind: str  # how the period figure comes from the days: sum, mean, last, ratio, ...
     by_category: bool = False
     percent: bool = False
+    # For metrics read from their own aggregates (support, sentiment, ...), not from
+    # DailyMetric: the value over a period, under a category filter or None.
+    compute: Callable[[Period, Collection[int] | None], Value] | None = None
 
 
-@dataclass
-class Value:
-    """A metric over a period: one value per day (empty where a daily figure has no
-    meaning) and the period's figure. ``None`` when the metric cannot follow the filter."""
-
-    series: list[tuple[date, float]] = field(default_factory=list)
-    total: float | None = None
-
-
+#: The sections of the overview page, in order; metrics of other sections are shown on
+#: their own pages and read by ``series`` (the API).
 SECTIONS = {
     "traffic": _("Traffic"),
     "stickiness": _("Stickiness"),
@@ -190,28 +161,11 @@ def _cached(period: Period) -> Callable[[], dict[str, int]]:
 
 def series(key: str, period: Period, categories: Collection[int] | None = None) -> Value:
     """One metric over a period (the API's answer)."""
+    metric = METRICS[key]
+    if metric.compute is not None:
+        return metric.compute(period, categories)
     daily = _load(period, categories)
-    return _value(METRICS[key], period, daily, _cached(period), categories is not None)
-
-
-@dataclass
-class Row:
-    """A line of a dashboard table: a figure now and in the previous period."""
-
-    label: str
-    current: float | None
-    previous: float | None
-    definition: str = ""
-    percent: bool = False
-    key: str = ""
-
-    @property
-    def change(self) -> float | None:
-        """Change against the previous period in per cent; None when there is nothing to
-        compare against."""
-        if self.current is None or not self.previous:
-            return None
-        return round(100 * (self.current - self.previous) / self.previous, 1)
+    return _value(metric, period, daily, _cached(period), categories is not None)
 
 
 def report(period: Period, categories: Collection[int] | None = None) -> dict[str, list[Row]]:
@@ -224,6 +178,8 @@ def report(period: Period, categories: Collection[int] | None = None) -> dict[st
     tables: dict[str, list[Row]] = {section: [] for section in SECTIONS}
     now_distinct, then_distinct = _cached(period), _cached(previous)
     for metric in _METRICS:
+        if metric.section not in tables:
+            continue  # shown on its own page (support, sentiment, ...)
         current = _value(metric, period, daily, now_distinct, filtered)
         before = _value(metric, previous, daily, then_distinct, filtered)
         tables[metric.section].append(

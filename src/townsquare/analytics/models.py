@@ -4,7 +4,11 @@ Written only by ``analytics.rollups``, which recomputes whole days from the raw 
 every row can be thrown away and rebuilt (``townsquare rollup --rebuild``).
 """
 
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DailyMetric(models.Model):
@@ -66,3 +70,33 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: events ≤ {self.last_event_id}, views ≤ {self.last_pageview_id}"
+
+
+class AnalyticsSettings(models.Model):
+    """The community's analytics settings (one row, pk=1; analytics.queries.settings)."""
+
+    inactive_after_days = models.PositiveIntegerField(
+        _("days without activity after which a member counts as lost"),
+        default=90,
+        validators=[MinValueValidator(7), MaxValueValidator(730)],
+    )
+    cost_per_ticket = models.DecimalField(
+        _("cost of one support ticket"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("25.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What answering a question through support costs; estimates the savings."),
+    )
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Three capital letters, e.g. EUR."))],
+    )
+
+    class Meta:
+        verbose_name = _("analytics settings")
+
+    def __str__(self) -> str:
+        return "analytics settings"

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from townsquare.analytics import charts, metrics
 from townsquare.analytics.forms import FilterForm
-from townsquare.analytics.metrics import Period, Row
+from townsquare.analytics.periods import Period, Row
 from townsquare.core import permissions
 from townsquare.core.queries import community_for
 from townsquare.moderation.audit_log import safe_cell
@@ -73,30 +74,70 @@ def _csv(table: str, rows: list[Row], period: Period) -> HttpResponse:
     return response
 
 
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+@dataclass
+class Filters:
+    """What an analytics page was asked for: the form to show again, the period and the
+    categories (None: the whole community)."""
+
+    form: FilterForm
+    period: Period
+    categories: list[int] | None
+
+    @property
+    def context(self) -> dict:
+        return {
+            "form": self.form,
+            "period": self.period,
+            "previous": self.period.previous(),
+            "filtered": self.categories is not None,
+        }
+
+
+def analytics_filters(request: HttpRequest) -> Filters:
+    """Check the reader may see analytics, and read the page's period and filter from the
+    query string. Every analytics page starts here."""
     permissions.require(permissions.may_view_analytics(request.user))
-    form = FilterForm(request.GET, user=request.user, community=community_for(request))
+    community = community_for(request)
+    form = FilterForm(request.GET, user=request.user, community=community)
     if not form.is_valid():
         # Show what was typed with its error, and the default period's figures below.
-        fallback = FilterForm({}, user=request.user, community=community_for(request))
+        fallback = FilterForm({}, user=request.user, community=community)
         fallback.is_valid()
-        period, categories = fallback.period, None
-    else:
-        period, categories = form.period, form.categories()
-        # Show the period's dates in the form even when they were left out (the default).
-        # (an unbound form with those values: nothing is validated, or read, twice).
-        shown = request.GET.dict() | {"from": period.start, "to": period.end}
-        form = FilterForm(None, initial=shown, user=request.user, community=community_for(request))
-    tables = metrics.report(period, categories)
-    if request.GET.get("format") == "csv":
-        table = request.GET.get("table", "")
-        if table not in tables:
-            raise Http404
-        return _csv(table, tables[table], period)
+        return Filters(form, fallback.period, None)
+    period = form.period
+    # Show the period's dates in the form even when they were left out (the default): an
+    # unbound form with those values, so nothing is validated, or read, twice.
+    shown = request.GET.dict() | {"from": period.start, "to": period.end}
+    return Filters(
+        FilterForm(None, initial=shown, user=request.user, community=community),
+        period,
+        form.categories(),
+    )
+
+
+def query_without_format(request: HttpRequest) -> str:
+    """The page's query string without the CSV switches, for links to a table's CSV."""
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("table", None)
+    return query.urlencode()
+
+
+def csv_table(request: HttpRequest, tables: dict[str, list[Row]], period: Period) -> HttpResponse:
+    """The table named by ``?table=`` as CSV (404 for a table the page has not)."""
+    table = request.GET.get("table", "")
+    if table not in tables:
+        raise Http404
+    return _csv(table, tables[table], period)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filters = analytics_filters(request)
+    period, categories = filters.period, filters.categories
+    tables = metrics.report(period, categories)
+    if request.GET.get("format") == "csv":
+        return csv_table(request, tables, period)
     lines = _trend_charts(period, categories)
     sections = [
         (key, label, tables[key], lines.get(key)) for key, label in metrics.SECTIONS.items()
@@ -104,16 +145,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "analytics/dashboard.html",
-        {
-            "form": form,
-            "period": period,
-            "previous": period.previous(),
-            "filtered": categories is not None,
+        filters.context
+        | {
             "sections": sections,
             "sources": tables.get("sources"),
             "sources_chart": _sources_chart(tables.get("sources")),
             "referrers": tables.get("referrers"),
             "months": tables["months"],
-            "query": query.urlencode(),
+            "query": query_without_format(request),
         },
     )
