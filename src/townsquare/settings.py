@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "townsquare.announcements",
     "townsquare.moderation",
     "townsquare.analytics",
+    "townsquare.surveys",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -341,6 +342,7 @@ MODERATION_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "message": (20, 60),
     "flag": (10, 60),
     "reaction": (30, 60),
+    "survey": (10, 60),
 }
 # Sign-up (docs/moderation.md, "Sign-up defences"): a form sent back sooner than this after
 # it was shown is a bot's; a form older than the maximum must be shown again.

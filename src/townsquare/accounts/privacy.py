@@ -80,6 +80,7 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("moderation.ReviewItem", "author"): "content_reviewed",
     ("moderation.Sanction", "member"): "sanctions",
     ("moderation.Notice", "member"): "moderation_notices",
+    ("surveys.SurveyAnswer", "member"): "survey_answers",
     ("core.ActivityEvent", "actor"): "activity",
     ("core.PageView", "user"): "page_views",
 }

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from townsquare.analytics import satisfaction
 from townsquare.analytics.models import DailyActiveMember, DailyMetric
 from townsquare.analytics.periods import Period, Row, Value
 from townsquare.core.models import Source
@@ -67,6 +68,8 @@ _METRICS = [
     Metric("replies_per_active", _("Replies per active member"), _("Replies in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("reactions_per_active", _("Reactions per active member"), _("Reactions in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("new_members", _("New members"), _("Members who signed up."), "membership", "sum"),
+    Metric("nps", _("Net Promoter Score (NPS)"), _("Per cent promoters (9–10) minus per cent detractors (0–6) of the answers to “How likely are you to recommend us?”, each member's latest answer in the period counted once; from −100 to 100."), "satisfaction", "computed", compute=satisfaction.nps),  # noqa: E501
+    Metric("csat", _("Satisfaction (CSAT)"), _("Per cent of the period's 1–5 satisfaction ratings that are 4 or 5."), "satisfaction", "computed", percent=True, compute=satisfaction.csat),  # noqa: E501
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 

@@ -26,6 +26,7 @@ from townsquare.moderation.limits import RateLimited
 from townsquare.moderation.screening import PostHeld, held_message
 from townsquare.notifications.api import router as notifications_router
 from townsquare.search.api import router as search_router
+from townsquare.surveys.api import router as surveys_router
 
 # Characters that mean something to an HTML parser, written as JSON escapes: an answer
 # full of member-written text stays inert even if something treats it as HTML.
@@ -56,6 +57,7 @@ api.add_router("/", notifications_router)
 api.add_router("/", announcements_router)
 api.add_router("/", moderation_router)
 api.add_router("/", analytics_router)
+api.add_router("/", surveys_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:

@@ -5,7 +5,11 @@ functions and use their querysets; none decides access on its own. What a user m
 answers exactly like what does not exist.
 """
 
-from townsquare.core.permissions.analytics import may_view_analytics
+from townsquare.core.permissions.analytics import (
+    may_answer_nps,
+    may_rate_answer,
+    may_view_analytics,
+)
 from townsquare.core.permissions.announcements import may_send_announcements
 from townsquare.core.permissions.community import (
     AnyUser,
@@ -136,6 +140,7 @@ __all__ = [
     "is_suspended",
     "may_accept_answer",
     "may_answer_mentor_request",
+    "may_answer_nps",
     "may_appeal",
     "may_assign_roles",
     "may_be_asked_for_mentoring",
@@ -170,6 +175,7 @@ __all__ = [
     "may_moderate",
     "may_oversee_mentoring",
     "may_post_anonymously",
+    "may_rate_answer",
     "may_react",
     "may_recover_post",
     "may_reply",

@@ -1,9 +1,46 @@
-"""The analytics dashboard and its API: who may read the community's numbers."""
+"""The analytics dashboard and its API, and the satisfaction surveys that feed it: who may
+read the community's numbers, and who is asked for their opinion."""
 
-from townsquare.core.permissions.community import AnyUser, is_manager
+from datetime import timedelta
+
+from django.utils import timezone
+
+from townsquare.core.models import Community
+from townsquare.core.permissions.community import AnyUser, is_manager, is_member, is_staff
+from townsquare.core.permissions.forum import may_view_topic
+from townsquare.core.permissions.moderation import is_suspended
+from townsquare.forum.models import CategoryKind, Topic
+
+#: Members are asked how likely they are to recommend the community once they have known
+#: it this long (a first impression is not a recommendation).
+NPS_MIN_MEMBERSHIP = timedelta(days=14)
 
 
 def may_view_analytics(user: AnyUser) -> bool:
     """Community managers and admins read the dashboard, its CSV exports and
     /api/v1/metrics; the figures are about everyone, so no one else does."""
     return is_manager(user)
+
+
+def may_answer_nps(user: AnyUser) -> bool:
+    """Members (not staff: the team's own view of the community would skew its score) who
+    joined at least two weeks ago. How often they are asked is surveys.queries' rule."""
+    return (
+        is_member(user)
+        and not is_staff(user)
+        and not is_suspended(user)
+        and user.date_joined <= timezone.now() - NPS_MIN_MEMBERSHIP
+    )
+
+
+def may_rate_answer(user: AnyUser, community: Community, topic: Topic) -> bool:
+    """The asker of a solved question in a Q&A category rates the answer they got (CSAT);
+    whether they already did is surveys.queries' rule."""
+    return (
+        is_member(user)
+        and not is_suspended(user)
+        and topic.author_id == user.pk
+        and topic.accepted_post_id is not None
+        and topic.category.kind == CategoryKind.QA
+        and may_view_topic(user, community, topic)
+    )
