@@ -104,7 +104,9 @@ def _counted(bucket: Case | TruncMonth, since: date, until: date) -> dict[tuple,
     promoter = Q(kind=Kind.NPS, score__gte=PROMOTER_MIN)
     passive = Q(kind=Kind.NPS, score__gt=DETRACTOR_MAX, score__lt=PROMOTER_MIN)
     detractor = Q(kind=Kind.NPS, score__lte=DETRACTOR_MAX)
-    rows = latest.values("kind", "bucket").annotate(
+    # Django would group inside the window's subquery: group the chosen rows outside it.
+    chosen = SurveyAnswer.objects.filter(pk__in=latest.values("pk")).annotate(bucket=bucket)
+    rows = chosen.values("kind", "bucket").annotate(
         answers=Count("id"),
         high=Count("id", filter=promoter | Q(kind=Kind.CSAT, score__gte=SATISFIED_MIN)),
         middle=Count("id", filter=passive),
