@@ -178,7 +178,7 @@ def test_the_page_shows_the_figures_the_trend_and_the_comments(manager_client, a
     assert (
         'href="/manage/analytics/satisfaction/"'
         in manager_client.get("/manage/analytics/").content.decode()
-    )  # noqa: E501
+    )
 
 
 def test_a_filter_says_the_figures_are_not_filtered(manager_client, answers, community):

@@ -53,7 +53,8 @@ def _submit(
     if request.htmx:
         if thanks:
             return render(request, "surveys/_thanks.html", {"thanks": thanks, "kind": kind})
-        return render(request, template, context_data, status=400)
+        # 200, not 400: htmx swaps only successful answers into the page.
+        return render(request, template, context_data)
     if thanks:
         messages.success(request, thanks)
         return redirect(context_data["next"])
