@@ -203,7 +203,7 @@ def test_every_table_as_csv(manager_client, answers):
     groups = read_csv(manager_client.get(URL + QUERY + "&format=csv&table=groups"))
     assert groups[1][:2] == ["Promoters (9–10)", "1"]
     months = read_csv(manager_client.get(URL + QUERY + "&format=csv&table=months"))
-    assert months[0] == ["Month", "NPS", "NPS answers", "CSAT (%)", "CSAT answers"]
+    assert months[0] == ["Month", "NPS", "NPS answers", "CSAT (per cent)", "CSAT answers"]
     assert months[-1] == ["2026-03", "0", "3", "100", "1"] and len(months) == 13
     comments = read_csv(manager_client.get(URL + QUERY + "&format=csv&table=comments"))
     assert comments[0][-1] == "Comment"

@@ -44,7 +44,7 @@ def _csv(name: str, header: list[str], rows: list[list[str]], period: Period) ->
 
 
 def _months_csv(months: list, period: Period) -> HttpResponse:
-    header = [_("Month"), _("NPS"), _("NPS answers"), _("CSAT (%)"), _("CSAT answers")]
+    header = [_("Month"), _("NPS"), _("NPS answers"), _("CSAT (per cent)"), _("CSAT answers")]
     rows = [
         [_month(m), _figure(n.nps), str(n.answers), _figure(c.csat), str(c.answers)]
         for m, n, c in months
@@ -72,7 +72,7 @@ def _trend_chart(months: list) -> charts.Chart:
     return charts.line_chart(
         [
             charts.Series(_("NPS"), [(m, n.nps) for m, n, _c in months]),
-            charts.Series(_("CSAT (%)"), [(m, c.csat) for m, _n, c in months]),
+            charts.Series(_("CSAT (per cent)"), [(m, c.csat) for m, _n, c in months]),
         ],
         title=_("NPS and CSAT by month"),
         description=_(
