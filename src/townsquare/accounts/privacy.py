@@ -365,6 +365,7 @@ def delete_account(
         after={"posts": posts},
     )
     _forget_name(member, label)
+    _forget_survey_comments(member)
     _end_sessions(member.pk)
     MailboxStatus.objects.filter(email=member.email.lower()).delete()
     _forget_failed_mail(member.email)
@@ -374,6 +375,12 @@ def delete_account(
         from townsquare.search.index import schedule_indexing
 
         schedule_indexing(reindex)  # gone posts leave the index, renamed ones change
+
+
+def _forget_survey_comments(member: User) -> None:
+    from townsquare.surveys.actions import forget_comments
+
+    forget_comments(member)
 
 
 def _posts_naming(member: User) -> list[int]:

@@ -148,3 +148,9 @@ def dismiss(
     """The member said "not now": they are not asked again for a while (NPS) or about
     this object (CSAT)."""
     return _write(actor, kind, None, "", context, member, at)
+
+
+def forget_comments(member: User) -> int:
+    """Account deletion: the member's comments go (what they wrote is personal); their
+    scores stay, without the member, so the community's history does not change."""
+    return SurveyAnswer.objects.filter(member=member).exclude(comment="").update(comment="")
