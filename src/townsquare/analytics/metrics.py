@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from townsquare.analytics import sentiment_queries
 from townsquare.analytics.models import DailyActiveMember, DailyMetric
 from townsquare.analytics.periods import Period, Row, Value
 from townsquare.core.models import Source
@@ -67,6 +68,9 @@ _METRICS = [
     Metric("replies_per_active", _("Replies per active member"), _("Replies in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("reactions_per_active", _("Reactions per active member"), _("Reactions in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("new_members", _("New members"), _("Members who signed up."), "membership", "sum"),
+    Metric("sentiment", _("Mean sentiment"), _("Mean sentiment score of the posts written in the period, from −1 (negative) to +1 (positive); deleted and hidden posts left out. Per day: that day's mean."), "sentiment", "mean", by_category=True, compute=sentiment_queries.mean_value),  # noqa: E501
+    Metric("negative_share", _("Negative posts"), _("Share of the period's scored posts with a sentiment score below −0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.negative_share_value),  # noqa: E501
+    Metric("positive_share", _("Positive posts"), _("Share of the period's scored posts with a sentiment score above +0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.positive_share_value),  # noqa: E501
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 
