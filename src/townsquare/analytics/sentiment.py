@@ -19,7 +19,7 @@ function words and weak entries (|valence| below ``NOISE_FLOOR``) count nothing;
 import csv
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 LANGUAGES = ("en", "zh", "pl")
@@ -182,18 +182,37 @@ def _polish_lexicon() -> dict[str, float]:
         return {word: float(value) for word, value in csv.reader(lines, delimiter="\t")}
 
 
-def _polish(text: str) -> float:
+@lru_cache(maxsize=65536)
+def _polish_lemma(word: str) -> str:
     import simplemma
 
+    # low_memory: simplemma's packed dictionary read in place, as search does (47 MB, not
+    # 382 MB); the cache makes the common words free.
+    return simplemma.lemmatize(word, lang="pl", low_memory=True).casefold()
+
+
+def _polish(text: str) -> float:
     valence = _polish_lexicon()
     tokens = []
     for word in _WORD.findall(text.lower()):
         # The word itself if the list has it (some forms are rated apart), else its lemma.
-        tokens.append(word if word in valence else simplemma.lemmatize(word, lang="pl"))
+        tokens.append(word if word in valence else _polish_lemma(word))
     return normalise(_rules(tokens, valence, _PL_NEGATIONS, _PL_BOOSTERS, _PL_FUNCTION_WORDS))
 
 
 _SCORERS = {"en": _english, "zh": _chinese, "pl": _polish}
+
+
+def load_lexicons() -> None:
+    """Load every lexicon and dictionary now (seconds: simplemma's Polish one most) rather
+    than in the middle of the first post of each language."""
+    import jieba
+
+    _vader()
+    _chinese_lexicon()
+    jieba.initialize()
+    _polish_lexicon()
+    _polish_lemma("domu")
 
 
 def score(text: str, language: str) -> float:
