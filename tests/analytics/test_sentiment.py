@@ -377,3 +377,10 @@ def test_the_api_serves_the_sentiment_metrics(guidelines):
     assert body["total"] == pytest.approx(0.15)
     member = Api(make_member("bob", guidelines))
     assert member.get("/metrics", metric="sentiment").status_code == 403
+
+
+def test_the_demo_loader_scores_once(forum):
+    from townsquare.analytics import sentiment_demo
+
+    assert sentiment_demo.load() == {"posts": 6, "negative": 3, "positive": 2}
+    assert sentiment_demo.load() == {}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
+from townsquare.analytics import sentiment_demo
 from townsquare.core import actions
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
@@ -108,6 +109,12 @@ class Command(BaseCommand):
                 "Moderation: {words} watched words, {pending} items in the review queue "
                 "({held} waiting for approval, {hidden} hidden by flags until reviewed).".format(
                     **moderation
+                )
+            )
+        if sentiment := sentiment_demo.load():
+            self.stdout.write(
+                "Sentiment: {posts} posts scored, {negative} negative, {positive} positive.".format(
+                    **sentiment
                 )
             )
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
