@@ -384,3 +384,22 @@ def test_the_demo_loader_scores_once(forum):
 
     assert sentiment_demo.load() == {"posts": 6, "negative": 3, "positive": 2}
     assert sentiment_demo.load() == {}
+
+
+def test_the_hourly_job_is_scheduled_and_runs(forum, settings):
+    from townsquare.analytics.tasks import score_sentiment
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["score-sentiment"]
+    assert (schedule["task"], schedule["schedule"]) == (score_sentiment.name, 3600.0)
+    assert score_sentiment.apply().get() == 6
+    assert score_sentiment.apply().get() == 0
+    assert PostSentiment.objects.count() == 6
+
+
+def test_the_command(forum, capsys):
+    from django.core.management import call_command
+
+    call_command("sentiment")
+    assert "Scored or dropped 6 posts." in capsys.readouterr().out
+    call_command("sentiment", "--rebuild")
+    assert "Scored 6 posts." in capsys.readouterr().out
