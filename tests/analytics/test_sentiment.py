@@ -335,6 +335,18 @@ def test_threads_come_from_the_permission_policy(manager_client, today):
     assert {row.label for row in report.categories} == {"General", "Board"}
 
 
+def test_threads_are_ranked_on_the_last_30_days_of_the_period(manager_client, today):
+    general = Category.objects.create(name="General", slug="general")
+    old = topic_with(general, "Old", ["Terrible.", "Awful.", "Horrible."], today - timedelta(30))
+    new = topic_with(general, "New", ["Terrible.", "Awful.", "Horrible."], today - timedelta(29))
+    sentiment_rollup.score_recent()
+    query = {"from": today - timedelta(days=89), "to": today}
+    report = manager_client.get(URL, query).context["report"]
+    assert [thread.topic.pk for thread in report.threads] == [new.pk]
+    assert report.headline[1].current == 6  # the period's figures count both
+    assert old.pk not in [thread.topic.pk for thread in report.threads]
+
+
 def test_the_page_runs_a_fixed_number_of_queries(manager_client, today):
     general = Category.objects.create(name="General", slug="general")
 

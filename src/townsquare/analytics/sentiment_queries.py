@@ -5,7 +5,7 @@ negative threads, ``PostSentiment`` grouped by topic; never from the forum's pos
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Avg, Count, Q, Sum
 from django.utils.translation import gettext as _
@@ -21,6 +21,9 @@ from townsquare.forum.models import Category, Topic
 #: is not yet an angry thread.
 MIN_THREAD_POSTS = 3
 TOP_THREADS = 10
+#: Threads are ranked on the last days of the period only: what a manager can still act
+#: on, and a read of the per-post scores that stays small whatever the period's length.
+RECENT_DAYS = 30
 
 
 @dataclass
@@ -135,16 +138,23 @@ def _by_category(
     return sorted(rows, key=lambda row: (row.current, row.label))
 
 
+def recent_period(period: Period) -> Period:
+    """The last RECENT_DAYS days of the period (all of it when shorter)."""
+    return Period(max(period.start, period.end - timedelta(days=RECENT_DAYS - 1)), period.end)
+
+
 def negative_threads(
     period: Period,
     categories: Collection[int] | None,
     user,
     community: Community,
 ) -> list[Thread]:
-    """Topics the reader may see whose posts of the period have the lowest mean score,
-    below zero, with at least MIN_THREAD_POSTS scored posts (two queries)."""
+    """Topics the reader may see whose posts of the period's last RECENT_DAYS days have
+    the lowest mean score, below zero, with at least MIN_THREAD_POSTS scored posts (two
+    queries)."""
+    recent = recent_period(period)
     scored = PostSentiment.objects.filter(
-        day__range=(period.start, period.end),
+        day__range=(recent.start, recent.end),
         topic_id__in=permissions.visible_topics(user, community).values("pk"),
     )
     if categories is not None:

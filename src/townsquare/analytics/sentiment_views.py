@@ -83,6 +83,7 @@ def sentiment(request: HttpRequest) -> HttpResponse:
             "trend": trend,
             "shares_chart": shares_chart,
             "min_posts": MIN_THREAD_POSTS,
+            "recent": sentiment_queries.recent_period(period),
             "query": query_without_format(request),
         },
     )
