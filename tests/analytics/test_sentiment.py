@@ -297,6 +297,8 @@ def test_the_page_shows_the_numbers(manager_client, scored):
     # 5 posts: 3 negative, 2 positive → 60 % and 40 %.
     assert [row.current for row in report.shares] == [60.0, 0.0, 40.0]
     assert report.headline[1].current == 5
+    # A score's change in per cent would mislead (−0.2 to +0.2 is "−200 %"): none shown.
+    assert report.headline[0].change is None and report.categories[0].change is None
     assert [thread.topic.pk for thread in report.threads] == [angry.pk]
     assert angry.get_absolute_url() in page
     assert "General" in page

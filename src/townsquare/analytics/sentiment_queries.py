@@ -106,6 +106,16 @@ def positive_share_value(period: Period, categories: Collection[int] | None = No
 
 
 @dataclass
+class ScoreRow(Row):
+    """A row of mean scores: a score runs from −1 to +1 through zero, so a change in per
+    cent (from −0.26 to +0.23 is "−190 %") would mislead; the two values stand side by side."""
+
+    @property
+    def change(self) -> None:
+        return None
+
+
+@dataclass
 class Thread:
     topic: Topic
     posts: int
@@ -131,7 +141,7 @@ def _by_category(
         row["category_id"]: _totals(row) for row in _grouped(previous, categories, "category_id")
     }
     rows = [
-        Row(names[pk], now[pk].mean, then[pk].mean if pk in then else None, key=str(pk))
+        ScoreRow(names[pk], now[pk].mean, then[pk].mean if pk in then else None, key=str(pk))
         for pk in now
         if pk in names  # a category the reader may not see, or one deleted since
     ]
@@ -184,21 +194,27 @@ def report(
     before = {day: totals for day, totals in days.items() if day <= previous.end}
     now, then = _sum(current, period), _sum(before, previous)
     headline = [
-        Row(
+        ScoreRow(
             _("Mean sentiment"),
             now.mean,
             then.mean,
             _("Mean score of the posts written in the period, −1 to +1."),
             key="sentiment",
         ),
-        Row(_("Scored posts"), now.posts, then.posts, key="posts"),
+        Row(
+            _("Scored posts"),
+            now.posts,
+            then.posts,
+            _("Posts written in the period that count: not deleted or hidden."),
+            key="posts",
+        ),
     ]
     shares = [
-        Row(label, now.share(kind), then.share(kind), percent=True, key=kind)
-        for kind, label in (
-            ("negative", _("Negative")),
-            ("neutral", _("Neutral")),
-            ("positive", _("Positive")),
+        Row(label, now.share(kind), then.share(kind), definition, percent=True, key=kind)
+        for kind, label, definition in (
+            ("negative", _("Negative"), _("Share of the scored posts below −0.05.")),
+            ("neutral", _("Neutral"), _("Share of the scored posts from −0.05 to +0.05.")),
+            ("positive", _("Positive"), _("Share of the scored posts above +0.05.")),
         )
     ]
     visible = permissions.visible_category_ids(user, community)
