@@ -216,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
     "promote-members": {"task": "townsquare.moderation.tasks.promote_members", "schedule": 86400.0},
     # Recomputes today, yesterday and any day that received late events.
     "rollup-analytics": {"task": "townsquare.analytics.tasks.rollup_recent", "schedule": 3600.0},
+    # Scores new, edited and moved posts; drops deleted and hidden ones.
+    "score-sentiment": {"task": "townsquare.analytics.tasks.score_sentiment", "schedule": 3600.0},
 }
 
 # --- Email --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.analytics import satisfaction
+from townsquare.analytics import sentiment_queries
 from townsquare.analytics.models import DailyActiveMember, DailyMetric
 from townsquare.analytics.periods import Period, Row, Value
 from townsquare.core.models import Source
@@ -70,6 +71,9 @@ _METRICS = [
     Metric("new_members", _("New members"), _("Members who signed up."), "membership", "sum"),
     Metric("nps", _("Net Promoter Score (NPS)"), _("Per cent promoters (9–10) minus per cent detractors (0–6) of the answers to “How likely are you to recommend us?”, each member's latest answer in the period counted once; from −100 to 100."), "satisfaction", "computed", compute=satisfaction.nps),  # noqa: E501
     Metric("csat", _("Satisfaction (CSAT)"), _("Per cent of the period's 1–5 satisfaction ratings that are 4 or 5."), "satisfaction", "computed", percent=True, compute=satisfaction.csat),  # noqa: E501
+    Metric("sentiment", _("Mean sentiment"), _("Mean sentiment score of the posts written in the period, from −1 (negative) to +1 (positive); deleted and hidden posts left out. Per day: that day's mean."), "sentiment", "mean", by_category=True, compute=sentiment_queries.mean_value),  # noqa: E501
+    Metric("negative_share", _("Negative posts"), _("Share of the period's scored posts with a sentiment score below −0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.negative_share_value),  # noqa: E501
+    Metric("positive_share", _("Positive posts"), _("Share of the period's scored posts with a sentiment score above +0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.positive_share_value),  # noqa: E501
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 

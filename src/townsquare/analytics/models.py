@@ -100,3 +100,56 @@ class AnalyticsSettings(models.Model):
 
     def __str__(self) -> str:
         return "analytics settings"
+
+
+class PostSentiment(models.Model):
+    """The sentiment of one forum post that counts (not deleted or hidden, in a topic that
+    is neither): written by ``analytics.sentiment_rollup``, which removes the row when the
+    post stops counting. Topic, category and UTC day are copied from the post so the
+    aggregates and the "most negative threads" never join the forum's tables."""
+
+    post = models.OneToOneField(
+        "forum.Post", on_delete=models.CASCADE, primary_key=True, related_name="sentiment"
+    )
+    topic_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    day = models.DateField()
+    language = models.CharField(max_length=5)
+    score = models.FloatField()
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "topic_id"], name="postsentiment_day_topic")]
+
+    def __str__(self) -> str:
+        return f"post {self.post_id}: {self.score:+.3f} ({self.language})"
+
+
+class SentimentDay(models.Model):
+    """The scored posts of one UTC day in one category: how many, the sum of their scores
+    and how many were negative or positive (the rest neutral)."""
+
+    day = models.DateField()
+    category_id = models.BigIntegerField()
+    posts = models.PositiveIntegerField()
+    score_sum = models.FloatField()
+    negative = models.PositiveIntegerField()
+    positive = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "category_id"], name="one_sentiment_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} category {self.category_id}: {self.posts} posts"
+
+
+class SentimentState(models.Model):
+    """When the incremental scoring last started: posts edited since are scored again."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.started_at}"

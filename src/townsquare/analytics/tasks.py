@@ -7,3 +7,11 @@ def rollup_recent() -> int:
     from townsquare.analytics import rollups
 
     return rollups.rollup_recent()
+
+
+@job(max_attempts=3, backoff=300)
+def score_sentiment() -> int:
+    """Hourly: score new, edited and moved posts, drop those that stopped counting."""
+    from townsquare.analytics import sentiment_rollup
+
+    return sentiment_rollup.score_recent()

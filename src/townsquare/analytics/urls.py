@@ -1,6 +1,7 @@
 from django.urls import path
 
 from townsquare.analytics import satisfaction_views, views
+from townsquare.analytics import sentiment_views, views
 
 app_name = "analytics"
 
@@ -11,4 +12,5 @@ urlpatterns = [
         satisfaction_views.satisfaction_page,
         name="satisfaction",
     ),
+    path("manage/analytics/sentiment/", sentiment_views.sentiment, name="sentiment"),
 ]
