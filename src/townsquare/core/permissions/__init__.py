@@ -5,7 +5,11 @@ functions and use their querysets; none decides access on its own. What a user m
 answers exactly like what does not exist.
 """
 
-from townsquare.core.permissions.analytics import may_view_analytics
+from townsquare.core.permissions.analytics import (
+    may_manage_goals,
+    may_own_goal,
+    may_view_analytics,
+)
 from townsquare.core.permissions.announcements import may_send_announcements
 from townsquare.core.permissions.community import (
     AnyUser,
@@ -162,6 +166,7 @@ __all__ = [
     "may_manage",
     "may_manage_categories",
     "may_manage_defences",
+    "may_manage_goals",
     "may_manage_group",
     "may_manage_groups",
     "may_manage_jobs",
@@ -169,6 +174,7 @@ __all__ = [
     "may_message",
     "may_moderate",
     "may_oversee_mentoring",
+    "may_own_goal",
     "may_post_anonymously",
     "may_react",
     "may_recover_post",

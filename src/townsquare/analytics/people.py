@@ -1,0 +1,247 @@
+"""The People page: who carries the community, who is rising, who is slipping away.
+
+Every table is read from the daily aggregates (DailyActiveMember, DailyMemberCredit) in
+one grouped query, plus one query for the members it names: a fixed number of queries
+whatever the size of the community. Members are matched to the aggregates by id inside
+the query, so a deleted member (whose row is gone) is never shown, and never leaves a
+hole in a top list either. docs/metrics.md ("People") states every rule.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from townsquare.accounts.models import Role, User
+from townsquare.analytics.models import DailyActiveMember, DailyMemberCredit
+from townsquare.analytics.periods import Period
+
+#: Rows in each table.
+TOP = 20
+#: "Rising": members who joined at most this many days before the period's end.
+RISING_JOINED_DAYS = 183
+#: "At risk": at least this many contributions in the days before the period ...
+AT_RISK_MIN_CONTRIBUTIONS = 5
+AT_RISK_LOOKBACK_DAYS = 90
+#: Advisory board: a member for at least this long, active in at least this many of the
+#: last 12 calendar months, with at least this many credits (accepted answers + helpful
+#: reactions received) in them.
+ADVISORY_MIN_DAYS = 183
+ADVISORY_MIN_MONTHS = 9
+ADVISORY_MIN_CREDITS = 3
+ADVISORY_MONTHS = 12
+
+
+@dataclass
+class PersonRow:
+    """A line of a People table: a member and the figures of the table's columns."""
+
+    member: User
+    figures: list[object] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    key: str
+    caption: Promise
+    definition: Promise
+    columns: list[Promise]
+    rows: list[PersonRow]
+
+
+def _joined_before(day: date) -> datetime:
+    """The start of the UTC day after ``day``: joined before it = joined on ``day`` or
+    earlier (a plain comparison, which an index can serve)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _existing(members: QuerySet | None = None):
+    """Ids of members that still exist (a subquery): deleted ones are gone from it."""
+    return (members if members is not None else User.objects.all()).values("pk")
+
+
+def _named(ranked: list[tuple[int, list[object]]]) -> list[PersonRow]:
+    """The ranked ``(member id, figures)`` with their members, in one query."""
+    members = User.objects.in_bulk([pk for pk, _figures in ranked])
+    return [PersonRow(members[pk], figures) for pk, figures in ranked if pk in members]
+
+
+def _sum(expression: str, **filter_kwargs) -> Coalesce:
+    return Coalesce(
+        Sum(expression, filter=Q(**filter_kwargs) if filter_kwargs else None),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def top_contributors(period: Period) -> list[PersonRow]:
+    """Most contributions (topics, replies, reactions, poll votes) in the period; figures:
+    contributions, days with a contribution."""
+    rows = (
+        DailyActiveMember.objects.filter(
+            day__range=(period.start, period.end),
+            contributions__gt=0,
+            member_id__in=_existing(),
+        )
+        .values("member_id")
+        .annotate(total=Sum("contributions"), days=Count("id"))
+        .order_by("-total", "-days", "member_id")[:TOP]
+    )
+    return _named([(row["member_id"], [row["total"], row["days"]]) for row in rows])
+
+
+def rising_members(period: Period) -> list[PersonRow]:
+    """Members who joined in the last ~6 months and contributed more in the period than
+    in the previous one; figures: now, before, increase."""
+    previous = period.previous()
+    joined_after = period.end - timedelta(days=RISING_JOINED_DAYS)
+    recent = User.objects.filter(date_joined__gte=_joined_before(joined_after))
+    rows = (
+        DailyActiveMember.objects.filter(
+            day__range=(previous.start, period.end), member_id__in=_existing(recent)
+        )
+        .values("member_id")
+        .annotate(
+            now=_sum("contributions", day__gte=period.start),
+            then=_sum("contributions", day__lte=previous.end),
+        )
+        .annotate(rise=F("now") - F("then"))
+        .filter(rise__gt=0)
+        .order_by("-rise", "-now", "member_id")[:TOP]
+    )
+    return _named([(r["member_id"], [r["now"], r["then"], r["rise"]]) for r in rows])
+
+
+def super_users(period: Period) -> list[PersonRow]:
+    """Most answers accepted, then most helpful reactions received, in the period;
+    figures: accepted answers, helpful reactions."""
+    rows = (
+        DailyMemberCredit.objects.filter(
+            day__range=(period.start, period.end), member_id__in=_existing()
+        )
+        .values("member_id")
+        .annotate(accepted=Sum("accepted_answers"), helpful=Sum("helpful_reactions"))
+        .filter(Q(accepted__gt=0) | Q(helpful__gt=0))
+        .order_by("-accepted", "-helpful", "member_id")[:TOP]
+    )
+    return _named([(row["member_id"], [row["accepted"], row["helpful"]]) for row in rows])
+
+
+def at_risk(period: Period) -> list[PersonRow]:
+    """Members with at least 5 contributions in the 90 days before the period and none in
+    it (they may still read); figures: contributions before, last day they contributed."""
+    before = period.start - timedelta(days=AT_RISK_LOOKBACK_DAYS)
+    rows = (
+        DailyActiveMember.objects.filter(day__range=(before, period.end), member_id__in=_existing())
+        .values("member_id")
+        .annotate(
+            then=_sum("contributions", day__lt=period.start),
+            now=_sum("contributions", day__gte=period.start),
+            last=Max("day", filter=Q(contributions__gt=0)),
+        )
+        .filter(then__gte=AT_RISK_MIN_CONTRIBUTIONS, now=0)
+        .order_by("-then", "member_id")[:TOP]
+    )
+    return _named([(row["member_id"], [row["then"], row["last"]]) for row in rows])
+
+
+def _year(end: date) -> tuple[date, date]:
+    """The 12 calendar months ending with the month of ``end`` (the last one cut at it)."""
+    first = end.replace(day=1)
+    for _month in range(ADVISORY_MONTHS - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first, end
+
+
+def advisory_candidates(period: Period) -> list[PersonRow]:
+    """Members (not moderators, managers or admins) for at least 6 months, active in at
+    least 9 of the last 12 calendar months, with at least 3 credits (accepted answers and
+    helpful reactions received) in those months; most credits first. Figures: months
+    active, credits, contributions. Two grouped queries and one for the members."""
+    first, last = _year(period.end)
+    eligible = User.objects.filter(
+        role=Role.MEMBER,
+        is_active=True,
+        date_joined__lt=_joined_before(period.end - timedelta(days=ADVISORY_MIN_DAYS)),
+    )
+    months = {
+        row["member_id"]: row
+        for row in DailyActiveMember.objects.filter(
+            day__range=(first, last), member_id__in=_existing(eligible)
+        )
+        .values("member_id")
+        .annotate(months=Count(TruncMonth("day"), distinct=True), total=Sum("contributions"))
+        .filter(months__gte=ADVISORY_MIN_MONTHS)
+    }
+    credits = (
+        DailyMemberCredit.objects.filter(
+            day__range=(first, last), member_id__in=_existing(eligible)
+        )
+        .values("member_id")
+        .annotate(credits=Sum(F("accepted_answers") + F("helpful_reactions")))
+        .filter(credits__gte=ADVISORY_MIN_CREDITS)
+        .values_list("member_id", "credits")
+    )
+    ranked = sorted(
+        (
+            (-credit, -months[pk]["months"], -months[pk]["total"], pk)
+            for pk, credit in credits
+            if pk in months
+        )
+    )[:TOP]
+    return _named(
+        [(pk, [-m, -c, -t]) for c, m, t, pk in ranked],
+    )
+
+
+def tables(period: Period) -> list[Table]:
+    """Every table of the People page, in order."""
+    return [
+        Table(
+            "top",
+            _("Top contributors"),
+            _("Most contributions (topics, replies, reactions, poll votes) in the period."),
+            [_("Contributions"), _("Days contributing")],
+            top_contributors(period),
+        ),
+        Table(
+            "rising",
+            _("Rising members"),
+            _(
+                "Members who joined in the last 6 months, by how many more contributions they"
+                " made than in the previous period."
+            ),
+            [_("This period"), _("Previous period"), _("Increase")],
+            rising_members(period),
+        ),
+        Table(
+            "super",
+            _("Super users"),
+            _(
+                "Most accepted answers, then most helpful reactions (like, thanks,"
+                " insightful) received, in the period."
+            ),
+            [_("Accepted answers"), _("Helpful reactions")],
+            super_users(period),
+        ),
+        Table(
+            "at_risk",
+            _("Members at risk"),
+            _("At least 5 contributions in the 90 days before the period and none in it."),
+            [_("Contributions in the 90 days before"), _("Last contribution")],
+            at_risk(period),
+        ),
+        Table(
+            "advisory",
+            _("Advisory board candidates"),
+            _(
+                "Members (not staff) for at least 6 months, active in at least 9 of the last"
+                " 12 months, with at least 3 accepted answers and helpful reactions in them."
+            ),
+            [_("Months active"), _("Credits"), _("Contributions")],
+            advisory_candidates(period),
+        ),
+    ]
