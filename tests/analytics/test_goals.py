@@ -86,6 +86,20 @@ def test_a_sum_counts_since_the_start_and_forecasts_its_running_total(manager):
     assert found[short].status == "off_track"
 
 
+def test_a_total_is_never_forecast_below_what_is_counted(manager):
+    # Nothing for nine days, then 90 sign-ups on the tenth. The running total is 0 (x = 0..8)
+    # and 90 (x = 9): mean x 4.5, mean y 9, Sxx 82.5, Sxy 4.5 * 81 + 9 * 4.5 = 405, so the
+    # slope is 405 / 82.5 = 4.909 and the intercept 9 - 4.909 * 4.5 = -13.09. Day 30 (x = 29):
+    # 129.27, on track for 100. A deadline on day 11 (x = 10): 36, below the 90 already
+    # counted, so the forecast is 90: off track.
+    DailyMetric.objects.create(day=DAY_10, metric="new_members", value=90)
+    late = goal(manager, "new_members", 100)
+    soon = goal(manager, "new_members", 100, deadline=DAY_10 + timedelta(days=1))
+    found = {p.goal: p for p in goals.progress_of(Goal.objects.all(), today=DAY_10)}
+    assert found[late].forecast == 129.27 and found[late].status == "on_track"
+    assert found[soon].forecast == 90 and found[soon].status == "off_track"
+
+
 def test_a_rate_is_read_over_the_latest_30_days(manager):
     # Engagement rate: contributors ÷ active members in the 30 days ending today.
     today = START + timedelta(days=39)

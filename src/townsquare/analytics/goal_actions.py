@@ -120,7 +120,7 @@ def update_goal(actor: User, goal: Goal, **changes: object) -> Goal:
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise TypeError(f"Not goal fields: {', '.join(sorted(unknown))}")
-    goal = Goal.objects.select_for_update().select_related("owner").get(pk=goal.pk)
+    goal = Goal.objects.select_for_update(of=("self",)).select_related("owner").get(pk=goal.pk)
     before = _snapshot(goal)
     current = {name: getattr(goal, name) for name in FIELDS}
     fields = _validate(**(current | changes))
@@ -144,6 +144,6 @@ def update_goal(actor: User, goal: Goal, **changes: object) -> Goal:
 def delete_goal(actor: User, goal: Goal) -> None:
     if not permissions.may_manage_goals(actor):
         raise PermissionDenied
-    goal = Goal.objects.select_for_update().select_related("owner").get(pk=goal.pk)
+    goal = Goal.objects.select_for_update(of=("self",)).select_related("owner").get(pk=goal.pk)
     audit.record(actor, "goal.deleted", goal, before=_snapshot(goal))
     goal.delete()

@@ -164,6 +164,10 @@ def _progress(goal: Goal, reader: _Reader, today: date) -> Progress:
             progress.status = "met" if _reached(goal, current) else "missed"
         return progress
     progress.forecast = forecast(trend, goal.start, goal.deadline)
+    if metric.kind == "sum" and progress.forecast is not None and current is not None:
+        # A running total never falls: a line pulled down by early quiet days (a burst of
+        # sign-ups yesterday) must not forecast less than is already counted.
+        progress.forecast = max(progress.forecast, float(current))
     if progress.forecast is not None:
         progress.status = "on_track" if _reached(goal, progress.forecast) else "off_track"
     return progress

@@ -79,7 +79,7 @@ GOAL_COLUMNS = (
     gettext_noop("Deadline"),
     gettext_noop("Owner"),
     gettext_noop("Current value"),
-    gettext_noop("Progress (%)"),
+    gettext_noop("Progress (per cent)"),
     gettext_noop("Forecast at the deadline"),
     gettext_noop("Status"),
     gettext_noop("Note"),

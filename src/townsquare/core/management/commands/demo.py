@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
+from townsquare.analytics import goals_demo
 from townsquare.core import actions
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
@@ -110,6 +111,8 @@ class Command(BaseCommand):
                     **moderation
                 )
             )
+        if goals := goals_demo.load():
+            self.stdout.write("Analytics: {goals} goals on the dashboard.".format(**goals))
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
         self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
         self.stdout.write("Also: manager@, moderator@ and member@example.com, same password.")
