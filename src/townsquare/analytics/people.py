@@ -10,8 +10,8 @@ hole in a top list either. docs/metrics.md ("People") states every rule.
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -101,7 +101,10 @@ def rising_members(period: Period) -> list[PersonRow]:
     recent = User.objects.filter(date_joined__gte=_joined_before(joined_after))
     rows = (
         DailyActiveMember.objects.filter(
-            day__range=(previous.start, period.end), member_id__in=_existing(recent)
+            # Days without a contribution add nothing: most rows are visits, left unread.
+            day__range=(previous.start, period.end),
+            contributions__gt=0,
+            member_id__in=_existing(recent),
         )
         .values("member_id")
         .annotate(
@@ -135,12 +138,17 @@ def at_risk(period: Period) -> list[PersonRow]:
     it (they may still read); figures: contributions before, last day they contributed."""
     before = period.start - timedelta(days=AT_RISK_LOOKBACK_DAYS)
     rows = (
-        DailyActiveMember.objects.filter(day__range=(before, period.end), member_id__in=_existing())
+        DailyActiveMember.objects.filter(
+            # Only days with a contribution: "none in the period" is then "no such row".
+            day__range=(before, period.end),
+            contributions__gt=0,
+            member_id__in=_existing(),
+        )
         .values("member_id")
         .annotate(
             then=_sum("contributions", day__lt=period.start),
             now=_sum("contributions", day__gte=period.start),
-            last=Max("day", filter=Q(contributions__gt=0)),
+            last=Max("day"),
         )
         .filter(then__gte=AT_RISK_MIN_CONTRIBUTIONS, now=0)
         .order_by("-then", "member_id")[:TOP]
@@ -156,45 +164,60 @@ def _year(end: date) -> tuple[date, date]:
     return first, end
 
 
+def _months(first: date, last: date) -> list[tuple[date, date]]:
+    """The calendar months from ``first`` (a first of a month) to ``last``, each cut at it."""
+    months = []
+    while first <= last:
+        following = (first + timedelta(days=32)).replace(day=1)
+        months.append((first, min(following - timedelta(days=1), last)))
+        first = following
+    return months
+
+
 def advisory_candidates(period: Period) -> list[PersonRow]:
     """Members (not moderators, managers or admins) for at least 6 months, active in at
     least 9 of the last 12 calendar months, with at least 3 credits (accepted answers and
     helpful reactions received) in those months; most credits first. Figures: months
-    active, credits, contributions. Two grouped queries and one for the members."""
+    active, credits, contributions.
+
+    The credits are few (a small table), so they choose the members first; only those
+    members' day rows are then read (by the member index), each month marked in one pass
+    rather than counted distinct. Two queries, and one for the members."""
     first, last = _year(period.end)
     eligible = User.objects.filter(
         role=Role.MEMBER,
         is_active=True,
         date_joined__lt=_joined_before(period.end - timedelta(days=ADVISORY_MIN_DAYS)),
     )
-    months = {
-        row["member_id"]: row
-        for row in DailyActiveMember.objects.filter(
-            day__range=(first, last), member_id__in=_existing(eligible)
-        )
-        .values("member_id")
-        .annotate(months=Count(TruncMonth("day"), distinct=True), total=Sum("contributions"))
-        .filter(months__gte=ADVISORY_MIN_MONTHS)
-    }
-    credits = (
+    credited = (
         DailyMemberCredit.objects.filter(
             day__range=(first, last), member_id__in=_existing(eligible)
         )
         .values("member_id")
         .annotate(credits=Sum(F("accepted_answers") + F("helpful_reactions")))
         .filter(credits__gte=ADVISORY_MIN_CREDITS)
-        .values_list("member_id", "credits")
     )
-    ranked = sorted(
-        (
-            (-credit, -months[pk]["months"], -months[pk]["total"], pk)
-            for pk, credit in credits
-            if pk in months
+    marks = {
+        f"m{n}": Max(Case(When(day__range=month, then=Value(1)), default=Value(0)))
+        for n, month in enumerate(_months(first, last))
+    }
+    active = (
+        DailyActiveMember.objects.filter(
+            day__range=(first, last), member_id__in=credited.values("member_id")
         )
-    )[:TOP]
-    return _named(
-        [(pk, [-m, -c, -t]) for c, m, t, pk in ranked],
+        .values("member_id")
+        .annotate(**marks, total=Sum("contributions"))
+        .annotate(months=sum((F(name) for name in marks), Value(0)))
+        .filter(months__gte=ADVISORY_MIN_MONTHS)
+        .values_list("member_id", "months", "total")
     )
+    months = {pk: (count, total) for pk, count, total in active}
+    ranked = sorted(
+        (-credit, -months[pk][0], -months[pk][1], pk)
+        for pk, credit in credited.values_list("member_id", "credits")
+        if pk in months
+    )[:TOP]
+    return _named([(pk, [-m, -c, -t]) for c, m, t, pk in ranked])
 
 
 def tables(period: Period) -> list[Table]:
