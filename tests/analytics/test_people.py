@@ -225,3 +225,29 @@ def test_a_fixed_number_of_queries_whatever_the_community_size(manager_client):
     few = queries()
     crowd(6)
     assert queries() == few
+
+
+def test_rankings_are_cached_until_the_rollup_changes_the_aggregates(manager_client):
+    ann, ben = person("ann"), person("ben")
+    posts(ann, IN, 3)
+    roll_up()
+    assert ranking(people.tables(PERIOD)[0].rows) == [("ann", 3, 1)]
+    posts(ben, IN, 5)  # not rolled up yet: the cached ranking stands
+    assert ranking(people.tables(PERIOD)[0].rows) == [("ann", 3, 1)]
+    roll_up()  # the rollup rewrote the day: ranked anew
+    assert ranking(people.tables(PERIOD)[0].rows) == [("ben", 5, 1), ("ann", 3, 1)]
+    ben.delete()  # deleted after the ranking was cached: still never shown
+    assert ranking(people.tables(PERIOD)[0].rows) == [("ann", 3, 1)]
+
+
+def test_the_hourly_job_warms_the_default_period(manager_client):
+    from django.core.cache import cache
+
+    from townsquare.analytics import goals, tasks
+
+    ann = person("ann")
+    posts(ann, goals.utc_today(), 2)
+    tasks.rollup_recent()
+    period = Period.ending(goals.utc_today(), 30)
+    key = f"analytics:people:{period.start}:{period.end}:{people._version()}"
+    assert cache.get(key)["top_contributors"] == [(ann.pk, [2, 1])]

@@ -10,6 +10,7 @@ hole in a top list either. docs/metrics.md ("People") states every rule.
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
@@ -17,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts.models import Role, User
 from townsquare.analytics.models import DailyActiveMember, DailyMemberCredit
-from townsquare.analytics.periods import Period
+from townsquare.analytics.periods import DEFAULT_DAYS, Period
 
 #: Rows in each table.
 TOP = 20
+#: How long a period's rankings stay cached (they are also dropped by the next rollup).
+CACHE_SECONDS = 2 * 3600
 #: "Rising": members who joined at most this many days before the period's end.
 RISING_JOINED_DAYS = 183
 #: "At risk": at least this many contributions in the days before the period ...
@@ -63,9 +66,15 @@ def _existing(members: QuerySet | None = None):
     return (members if members is not None else User.objects.all()).values("pk")
 
 
-def _named(ranked: list[tuple[int, list[object]]]) -> list[PersonRow]:
-    """The ranked ``(member id, figures)`` with their members, in one query."""
-    members = User.objects.in_bulk([pk for pk, _figures in ranked])
+#: A table's ranking: (member id, figures), best first.
+Ranked = list[tuple[int, list[object]]]
+
+
+def _named(ranked: Ranked, members: dict[int, User] | None = None) -> list[PersonRow]:
+    """The ranked ``(member id, figures)`` with their members (read in one query unless
+    given); a member deleted since the ranking was made is left out."""
+    if members is None:
+        members = User.objects.in_bulk([pk for pk, _figures in ranked])
     return [PersonRow(members[pk], figures) for pk, figures in ranked if pk in members]
 
 
@@ -77,7 +86,7 @@ def _sum(expression: str, **filter_kwargs) -> Coalesce:
     )
 
 
-def top_contributors(period: Period) -> list[PersonRow]:
+def _top_contributors(period: Period) -> Ranked:
     """Most contributions (topics, replies, reactions, poll votes) in the period; figures:
     contributions, days with a contribution."""
     rows = (
@@ -90,10 +99,10 @@ def top_contributors(period: Period) -> list[PersonRow]:
         .annotate(total=Sum("contributions"), days=Count("id"))
         .order_by("-total", "-days", "member_id")[:TOP]
     )
-    return _named([(row["member_id"], [row["total"], row["days"]]) for row in rows])
+    return [(row["member_id"], [row["total"], row["days"]]) for row in rows]
 
 
-def rising_members(period: Period) -> list[PersonRow]:
+def _rising_members(period: Period) -> Ranked:
     """Members who joined in the last ~6 months and contributed more in the period than
     in the previous one; figures: now, before, increase."""
     previous = period.previous()
@@ -115,10 +124,10 @@ def rising_members(period: Period) -> list[PersonRow]:
         .filter(rise__gt=0)
         .order_by("-rise", "-now", "member_id")[:TOP]
     )
-    return _named([(r["member_id"], [r["now"], r["then"], r["rise"]]) for r in rows])
+    return [(r["member_id"], [r["now"], r["then"], r["rise"]]) for r in rows]
 
 
-def super_users(period: Period) -> list[PersonRow]:
+def _super_users(period: Period) -> Ranked:
     """Most answers accepted, then most helpful reactions received, in the period;
     figures: accepted answers, helpful reactions."""
     rows = (
@@ -130,10 +139,10 @@ def super_users(period: Period) -> list[PersonRow]:
         .filter(Q(accepted__gt=0) | Q(helpful__gt=0))
         .order_by("-accepted", "-helpful", "member_id")[:TOP]
     )
-    return _named([(row["member_id"], [row["accepted"], row["helpful"]]) for row in rows])
+    return [(row["member_id"], [row["accepted"], row["helpful"]]) for row in rows]
 
 
-def at_risk(period: Period) -> list[PersonRow]:
+def _at_risk(period: Period) -> Ranked:
     """Members with at least 5 contributions in the 90 days before the period and none in
     it (they may still read); figures: contributions before, last day they contributed."""
     before = period.start - timedelta(days=AT_RISK_LOOKBACK_DAYS)
@@ -153,7 +162,7 @@ def at_risk(period: Period) -> list[PersonRow]:
         .filter(then__gte=AT_RISK_MIN_CONTRIBUTIONS, now=0)
         .order_by("-then", "member_id")[:TOP]
     )
-    return _named([(row["member_id"], [row["then"], row["last"]]) for row in rows])
+    return [(row["member_id"], [row["then"], row["last"]]) for row in rows]
 
 
 def _year(end: date) -> tuple[date, date]:
@@ -174,7 +183,7 @@ def _months(first: date, last: date) -> list[tuple[date, date]]:
     return months
 
 
-def advisory_candidates(period: Period) -> list[PersonRow]:
+def _advisory_candidates(period: Period) -> Ranked:
     """Members (not moderators, managers or admins) for at least 6 months, active in at
     least 9 of the last 12 calendar months, with at least 3 credits (accepted answers and
     helpful reactions received) in those months; most credits first. Figures: months
@@ -217,20 +226,20 @@ def advisory_candidates(period: Period) -> list[PersonRow]:
         for pk, credit in credited.values_list("member_id", "credits")
         if pk in months
     )[:TOP]
-    return _named([(pk, [-m, -c, -t]) for c, m, t, pk in ranked])
+    return [(pk, [-m, -c, -t]) for c, m, t, pk in ranked]
 
 
-def tables(period: Period) -> list[Table]:
-    """Every table of the People page, in order."""
+def _layout() -> list[tuple[str, Promise, Promise, list[Promise], str]]:
+    """The tables in order: key, caption, definition, columns, ranking function."""
     return [
-        Table(
+        (
             "top",
             _("Top contributors"),
             _("Most contributions (topics, replies, reactions, poll votes) in the period."),
             [_("Contributions"), _("Days contributing")],
-            top_contributors(period),
+            "top_contributors",
         ),
-        Table(
+        (
             "rising",
             _("Rising members"),
             _(
@@ -238,9 +247,9 @@ def tables(period: Period) -> list[Table]:
                 " made than in the previous period."
             ),
             [_("This period"), _("Previous period"), _("Increase")],
-            rising_members(period),
+            "rising_members",
         ),
-        Table(
+        (
             "super",
             _("Super users"),
             _(
@@ -248,16 +257,16 @@ def tables(period: Period) -> list[Table]:
                 " insightful) received, in the period."
             ),
             [_("Accepted answers"), _("Helpful reactions")],
-            super_users(period),
+            "super_users",
         ),
-        Table(
+        (
             "at_risk",
             _("Members at risk"),
             _("At least 5 contributions in the 90 days before the period and none in it."),
             [_("Contributions in the 90 days before"), _("Last contribution")],
-            at_risk(period),
+            "at_risk",
         ),
-        Table(
+        (
             "advisory",
             _("Advisory board candidates"),
             _(
@@ -265,6 +274,69 @@ def tables(period: Period) -> list[Table]:
                 " 12 months, with at least 3 accepted answers and helpful reactions in them."
             ),
             [_("Months active"), _("Credits"), _("Contributions")],
-            advisory_candidates(period),
+            "advisory_candidates",
         ),
     ]
+
+
+def top_contributors(period: Period) -> list[PersonRow]:
+    return _named(_top_contributors(period))
+
+
+def rising_members(period: Period) -> list[PersonRow]:
+    return _named(_rising_members(period))
+
+
+def super_users(period: Period) -> list[PersonRow]:
+    return _named(_super_users(period))
+
+
+def at_risk(period: Period) -> list[PersonRow]:
+    return _named(_at_risk(period))
+
+
+def advisory_candidates(period: Period) -> list[PersonRow]:
+    return _named(_advisory_candidates(period))
+
+
+def _version() -> str:
+    """Changes whenever the rollup rewrites the tables the rankings read (it deletes and
+    inserts rows, so their highest ids move): two reads of a primary key index."""
+    active = DailyActiveMember.objects.order_by().aggregate(m=Max("id"))["m"]
+    credit = DailyMemberCredit.objects.order_by().aggregate(m=Max("id"))["m"]
+    return f"{active or 0}-{credit or 0}"
+
+
+def rankings(period: Period) -> dict[str, Ranked]:
+    """Every table's ranking, cached until the rollup next changes the aggregates: at
+    100,000 members a period's rankings take seconds (docs/performance.md), while the
+    rollup changes them once an hour. The hourly job warms the default period's."""
+    key = f"analytics:people:{period.start}:{period.end}:{_version()}"
+    found = cache.get(key)
+    if found is None:
+        rankers = {
+            "top_contributors": _top_contributors,
+            "rising_members": _rising_members,
+            "super_users": _super_users,
+            "at_risk": _at_risk,
+            "advisory_candidates": _advisory_candidates,
+        }
+        found = {name: rankers[name](period) for *_table, name in _layout()}
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def tables(period: Period) -> list[Table]:
+    """Every table of the People page, in order; the members they name are read in one
+    query (so one deleted since the rankings were cached is not shown)."""
+    ranked = rankings(period)
+    members = User.objects.in_bulk({pk for rows in ranked.values() for pk, _f in rows})
+    return [
+        Table(key, caption, definition, columns, _named(ranked[name], members))
+        for key, caption, definition, columns, name in _layout()
+    ]
+
+
+def warm(today: date) -> None:
+    """Compute the default period's rankings (the 30 days ending today) into the cache."""
+    rankings(Period.ending(today, DEFAULT_DAYS))

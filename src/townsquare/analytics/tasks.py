@@ -4,6 +4,8 @@ from townsquare.core.jobs import job
 @job(max_attempts=3, backoff=300)
 def rollup_recent() -> int:
     """Hourly: recompute today, yesterday and any day that received late events."""
-    from townsquare.analytics import rollups
+    from townsquare.analytics import goals, people, rollups
 
-    return rollups.rollup_recent()
+    count = rollups.rollup_recent()
+    people.warm(goals.utc_today())  # Monday's first open of People reads the cache
+    return count
