@@ -12,8 +12,10 @@ million rows for 100,000 members, as the 10,000,000-event analytics benchmark wr
 reads, not the rollup.
 
 Then, as a manager through the Django test client, GET /manage/analytics/people/ for the
-last 30 and 365 days and /manage/analytics/goals/ with 20 goals (one warm-up, then 7 runs:
-median and max), and each People table's function alone. Results go to
+last 30 and 365 days, cold (the cache emptied before each run, so the rankings are
+computed) and with the rankings cached (as after the hourly job, or a first visit), and
+/manage/analytics/goals/ with 20 goals (one warm-up, then 7 runs: median and max), and
+each People table's function alone. Results go to
 bench/results/people-postgresql.json.
 """
 
@@ -83,10 +85,15 @@ def populate(members: int) -> dict[str, int]:
     return counts
 
 
-def timed(call) -> dict[str, float]:
+def timed(call, *, cold: bool = False) -> dict[str, float]:
+    """Median and max of 7 runs after a warm-up; ``cold`` empties the cache before each."""
+    from django.core.cache import cache
+
     call()  # warm-up
     times = []
     for _run in range(RUNS):
+        if cold:
+            cache.clear()
         start = time.perf_counter()
         call()
         times.append(time.perf_counter() - start)
@@ -123,7 +130,8 @@ def measure() -> dict:
             def page(query=query) -> None:
                 assert client.get("/manage/analytics/people/", query).status_code == 200
 
-            found[f"people page, {days} days"] = timed(page)
+            found[f"people page, {days} days, cold (rankings computed)"] = timed(page, cold=True)
+            found[f"people page, {days} days, cached rankings"] = timed(page)
             period = Period.ending(today, days)
             for name in ("top_contributors", "rising_members", "super_users", "at_risk",
                          "advisory_candidates"):  # fmt: skip
