@@ -6,8 +6,10 @@ every row can be thrown away and rebuilt (``townsquare rollup --rebuild``).
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -153,3 +155,63 @@ class SentimentState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.started_at}"
+class DailyMemberCredit(models.Model):
+    """What others credited a member with on a UTC day: answers of theirs accepted, and
+    helpful reactions (analytics.rollups.HELPFUL_REACTIONS) to their posts — the super
+    users' table. Filled by the rollup from ``answer.accepted`` and ``post.reacted``
+    events, whose data name the post's author; a plain integer like DailyActiveMember."""
+
+    day = models.DateField()
+    member_id = models.BigIntegerField()
+    accepted_answers = models.PositiveIntegerField(default=0)
+    helpful_reactions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "member_id"], name="one_credit_per_member_day")
+        ]
+        indexes = [models.Index(fields=["member_id", "day"], name="credit_member")]
+
+    def __str__(self) -> str:
+        return f"{self.day} member {self.member_id}: {self.accepted_answers} accepted"
+
+
+class Direction(models.TextChoices):
+    AT_LEAST = "at_least", _("Reach at least the target")
+    AT_MOST = "at_most", _("Stay at or below the target")
+
+
+class Goal(models.Model):
+    """A SMART goal: a metric (a key of analytics.metrics.METRICS), a target for it, the
+    window from ``start`` to ``deadline`` and the manager who owns it. Written only by
+    analytics.goal_actions; progress and forecast are computed on read (analytics.goals)."""
+
+    metric = models.CharField(_("metric"), max_length=40)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.AT_LEAST
+    )
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    start = models.DateField(_("start"))
+    deadline = models.DateField(_("deadline"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        # A deleted account leaves its goals without an owner, to be given a new one.
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="analytics_goals",
+    )
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gt=models.F("start")), name="goal_deadline_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.direction} {self.target} by {self.deadline}"

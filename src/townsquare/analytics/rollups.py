@@ -19,7 +19,12 @@ from django.db.models import Case, Count, F, Max, Min, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from townsquare.analytics.models import DailyActiveMember, DailyMetric, RollupState
+from townsquare.analytics.models import (
+    DailyActiveMember,
+    DailyMemberCredit,
+    DailyMetric,
+    RollupState,
+)
 from townsquare.core.models import ActivityEvent, PageView
 
 #: Event verbs that count as contributing (engagement rate, the 90-9-1 curve).
@@ -36,6 +41,9 @@ CATEGORY_METRICS = frozenset({"topics", "replies", "reactions"})
 #: Metrics that depend on a window of days, not on one day's rows.
 WINDOW_METRICS = ("wau", "mau")
 WINDOWS = {"wau": 7, "mau": 30}
+#: Reactions that credit the post's author as helpful (the super users' table); a laugh
+#: or "looking" says nothing about help.
+HELPFUL_REACTIONS = ("like", "thanks", "insightful")
 #: Days computed together (a handful of grouped queries each) and written in one
 #: transaction.
 SPAN_DAYS = 7
@@ -136,6 +144,35 @@ def _insert_active_members(first: date, last: date) -> None:
         cursor.execute(sql, (*events_params, *views_params))
 
 
+def _credits(first: date, last: date) -> list[DailyMemberCredit]:
+    """Per author and day: their answers accepted and the helpful reactions to their
+    posts, from the events' ``author`` (events recorded before it was added lack it and
+    credit no one). A later change of the accepted answer or a withdrawn reaction does not
+    take the credit back: the day it was given stays as it was."""
+    span = {"created_at__gte": _start(first), "created_at__lt": _start(last + timedelta(days=1))}
+    given = (
+        _by_day(ActivityEvent.objects.filter(**span, data__author__isnull=False))
+        .filter(
+            Q(verb="answer.accepted") | Q(verb="post.reacted", data__kind__in=HELPFUL_REACTIONS)
+        )
+        .values("day", "data__author")
+        .annotate(
+            accepted=Count("id", filter=Q(verb="answer.accepted")),
+            helpful=Count("id", filter=Q(verb="post.reacted")),
+        )
+    )
+    return [
+        DailyMemberCredit(
+            day=row["day"],
+            member_id=int(row["data__author"]),
+            accepted_answers=row["accepted"],
+            helpful_reactions=row["helpful"],
+        )
+        for row in given
+        if row["data__author"] is not None  # a post by a former member
+    ]
+
+
 def _write_span(first: date, last: date, metrics: dict[date, dict[tuple[str, str], int]]) -> None:
     """Replace the span's aggregates, in one transaction: a reader sees the old days or
     the new ones. DAU and contributors are counted from the member rows just written."""
@@ -145,6 +182,8 @@ def _write_span(first: date, last: date, metrics: dict[date, dict[tuple[str, str
         ).delete()
         DailyActiveMember.objects.filter(day__range=(first, last)).delete()
         _insert_active_members(first, last)
+        DailyMemberCredit.objects.filter(day__range=(first, last)).delete()
+        DailyMemberCredit.objects.bulk_create(_credits(first, last), batch_size=1000)
         per_day = (
             DailyActiveMember.objects.filter(day__range=(first, last))
             .values("day")
@@ -238,11 +277,13 @@ def rebuild() -> int:
     if bounds is None:
         DailyMetric.objects.all().delete()
         DailyActiveMember.objects.all().delete()
+        DailyMemberCredit.objects.all().delete()
         _save_watermark(watermark)
         return 0
     first, last = bounds[0], max(bounds[1], today)
     DailyMetric.objects.exclude(day__range=(first, last)).delete()
     DailyActiveMember.objects.exclude(day__range=(first, last)).delete()
+    DailyMemberCredit.objects.exclude(day__range=(first, last)).delete()
     count = rollup(first + timedelta(days=n) for n in range((last - first).days + 1))
     _save_watermark(watermark)
     return count

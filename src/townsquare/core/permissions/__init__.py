@@ -8,6 +8,8 @@ answers exactly like what does not exist.
 from townsquare.core.permissions.analytics import (
     may_answer_nps,
     may_rate_answer,
+    may_manage_goals,
+    may_own_goal,
     may_view_analytics,
 )
 from townsquare.core.permissions.announcements import may_send_announcements
@@ -167,6 +169,7 @@ __all__ = [
     "may_manage",
     "may_manage_categories",
     "may_manage_defences",
+    "may_manage_goals",
     "may_manage_group",
     "may_manage_groups",
     "may_manage_jobs",
@@ -174,6 +177,7 @@ __all__ = [
     "may_message",
     "may_moderate",
     "may_oversee_mentoring",
+    "may_own_goal",
     "may_post_anonymously",
     "may_rate_answer",
     "may_react",

@@ -44,3 +44,12 @@ def may_rate_answer(user: AnyUser, community: Community, topic: Topic) -> bool:
         and topic.category.kind == CategoryKind.QA
         and may_view_topic(user, community, topic)
     )
+def may_manage_goals(user: AnyUser) -> bool:
+    """Community managers and admins set, change and remove the community's goals (and
+    own them): the people who read the numbers steer by them."""
+    return is_manager(user)
+
+
+def may_own_goal(user: AnyUser) -> bool:
+    """A goal's owner is answerable for it: a community manager or admin."""
+    return is_manager(user)

@@ -50,7 +50,7 @@ def accept_answer(actor: User | None, post: Post, *, at: datetime | None = None)
         )
     activity.record(
         actor, "answer.accepted", post, at=now, topic=topic.pk, category=topic.category_id,
-        previous=previous,
+        previous=previous, author=post.author_id,
     )  # fmt: skip
     if at is None:
         notify_on_commit("answer", post.pk, actor=actor.pk if actor else None)

@@ -44,7 +44,7 @@ def add_reaction(actor: User, post: Post, kind: str) -> Post:
         _count(post, kind, +1)
         activity.record(
             actor, "post.reacted", post, kind=kind, topic=post.topic_id,
-            category=post.topic.category_id,
+            category=post.topic.category_id, author=post.author_id,
         )  # fmt: skip
         notify_on_commit("reaction", post.pk, actor=actor.pk, kind=kind)
     return post

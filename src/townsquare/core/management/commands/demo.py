@@ -10,6 +10,7 @@ from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
 from townsquare.analytics import satisfaction_demo
 from townsquare.analytics import sentiment_demo
+from townsquare.analytics import goals_demo
 from townsquare.core import actions
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
@@ -122,6 +123,8 @@ class Command(BaseCommand):
                     **sentiment
                 )
             )
+        if goals := goals_demo.load():
+            self.stdout.write("Analytics: {goals} goals on the dashboard.".format(**goals))
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
         self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
         self.stdout.write("Also: manager@, moderator@ and member@example.com, same password.")
