@@ -108,7 +108,10 @@ def test_a_group_filter_keeps_to_its_categories(manager_client, history):
 
 
 def test_every_table_downloads_as_safe_csv(manager_client, history):
-    for table in ("traffic", "stickiness", "engagement", "membership", "sources", "months"):
+    for table in (
+        *("traffic", "stickiness", "engagement", "membership", "sources"),
+        *("months", "cohorts", "discussions"),
+    ):
         response = manager_client.get(URL, {"format": "csv", "table": table})
         assert response.status_code == 200, table
         assert response["Content-Type"] == "text/csv; charset=utf-8"

@@ -1,9 +1,12 @@
 """Members lost, net growth and retention by join month, against small histories worked
 out by hand; and the monthly member rows give the same answers as the daily ones."""
 
+import csv
+import io
 from datetime import UTC, date, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from tests.analytics.conftest import at, event, person
@@ -20,8 +23,10 @@ from townsquare.analytics.models import (
 from townsquare.analytics.periods import Period
 from townsquare.analytics.queries import analytics_settings
 from townsquare.core.models import ActivityEvent
+from townsquare.forum.models import Category
 
 pytestmark = pytest.mark.django_db
+URL = "/manage/analytics/"
 
 
 def _today() -> date:
@@ -124,11 +129,10 @@ def test_a_deleted_member_counts_as_left_and_stays_in_their_cohort(guidelines):
     assert metrics.series("net_growth", Period(today, today)).total == 1  # 2 new − 1 lost
 
 
-def test_retention_by_join_month():
+def _cohort_history() -> None:
     """Four members join in March 2026; two of them are active in April (month 1), one of
     those also in May (month 2). Two join in April; one is active in May. Activity in the
-    join month itself is month 0, not shown. March: 2/4 = 50 %, 1/4 = 25 %, then 0 %;
-    April: 1/2 = 50 %, then 0 %; May: nobody joined (no shares)."""
+    join month itself is month 0, not shown."""
     march = [person() for _ in range(4)]
     april = [person() for _ in range(2)]
     days = []
@@ -145,6 +149,12 @@ def test_retention_by_join_month():
     event(march[0], "post.created", date(2026, 5, 1))
     event(april[1], "post.created", date(2026, 5, 31))
     rollups.rollup([*days, date(2026, 3, 28), date(2026, 5, 1), date(2026, 5, 31)])
+
+
+def test_retention_by_join_month():
+    """See ``_cohort_history``. March: 2/4 = 50 %, 1/4 = 25 %, then 0 %; April: 1/2 =
+    50 %, then 0 %; May: nobody joined (no shares)."""
+    _cohort_history()
     grid = membership.cohorts(Period(date(2026, 3, 1), date(2026, 5, 31)))
     now = _today().replace(day=1)
     columns = min(12, (now.year - 2026) * 12 + now.month - 3)
@@ -213,3 +223,50 @@ def test_whole_months_from_the_monthly_rows_give_the_same_answers():
         (date(2026, 1, 1), date(2026, 12, 31)),
     ):
         assert metrics._distinct(Period(start, end)) == _by_hand(Period(start, end)), start
+
+
+def test_the_page_shows_membership_by_month_and_cohorts_and_exports_them(guidelines):
+    """``_cohort_history`` from March to May 2026: 4 new in March, 2 in April; nobody lost
+    (inactive after 90 days: the earliest last activity, 28 March, is lost on 26 June)."""
+    _cohort_history()
+    client = Client()
+    client.force_login(make_member("maja", guidelines, role=Role.MANAGER))
+    query = {"from": "2026-03-01", "to": "2026-05-31"}
+    response = client.get(URL, query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<caption>Membership by month " in html
+    assert response.context["months"].rows == [
+        ("2026-03", [4, 0, 4]),
+        ("2026-04", [2, 0, 2]),
+        ("2026-05", [0, 0, 0]),
+    ]
+    assert '<th scope="row">2026-03 (4 members)</th><td class="num heat-' in html
+    rows = _csv(client.get(URL, query | {"format": "csv", "table": "months"}))
+    assert rows[0] == ["Month", "New members", "Members lost", "Net growth"]
+    assert rows[1:] == [
+        ["2026-03", "4", "0", "4"],
+        ["2026-04", "2", "0", "2"],
+        ["2026-05", "0", "0", "0"],
+    ]
+    rows = _csv(client.get(URL, query | {"format": "csv", "table": "cohorts"}))
+    assert rows[0][:3] == ["Joined in", "Month 1", "Month 2"]
+    assert rows[1][:4] == ["2026-03 (4 members)", "50 %", "25 %", "0 %"]
+    assert rows[3][0] == "2026-05 (0 members)" and set(rows[3][1:]) == {""}
+    # Under a category filter they are not broken down: not shown, no CSV.
+    general = Category.objects.create(name="General", slug="general")
+    filtered = client.get(URL, query | {"category": general.pk})
+    assert filtered.context["months"] is None and "Retention by join month" not in (
+        filtered.content.decode()
+    )
+    assert (
+        client.get(
+            URL, query | {"format": "csv", "table": "cohorts", "category": general.pk}
+        ).status_code
+        == 404
+    )
+
+
+def _csv(response) -> list[list[str]]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))

@@ -292,7 +292,8 @@ def _write_tenure() -> None:
     once a deleted member's own events have lost their actor), last active day (from the
     monthly rows) and leaving day (``member.deleted``, whose target is the member), in one
     ``INSERT … SELECT`` over the three sources."""
-    none = Value(None, output_field=DateField())
+    # Typed, or PostgreSQL reads a bare NULL column of a UNION branch as text.
+    none = Cast(Value(None), DateField())
     joins = (
         _by_day(ActivityEvent.objects.filter(verb="member.signed_up"))
         .annotate(member=Coalesce(F("actor_id"), _target_pk()), a=F("day"), b=none, c=none)
