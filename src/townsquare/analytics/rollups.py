@@ -296,18 +296,24 @@ def _write_tenure() -> None:
     none = Cast(Value(None), DateField())
     joins = (
         _by_day(ActivityEvent.objects.filter(verb="member.signed_up"))
-        .annotate(member=Coalesce(F("actor_id"), _target_pk()), a=F("day"), b=none, c=none)
-        .values_list("member", "a", "b", "c")
+        .annotate(
+            member=Coalesce(F("actor_id"), _target_pk()),
+            a=F("day"),
+            b=none,
+            c=none,
+            m=TruncMonth("created_at", tzinfo=UTC, output_field=DateField()),
+        )
+        .values_list("member", "a", "b", "c", "m")
     )
     active = (
         MonthlyActiveMember.objects.order_by()
-        .annotate(member=F("member_id"), a=none, b=F("last_day"), c=none)
-        .values_list("member", "a", "b", "c")
+        .annotate(member=F("member_id"), a=none, b=F("last_day"), c=none, m=none)
+        .values_list("member", "a", "b", "c", "m")
     )
     leaves = (
         _by_day(ActivityEvent.objects.filter(verb="member.deleted"))
-        .annotate(member=_target_pk(), a=none, b=none, c=F("day"))
-        .values_list("member", "a", "b", "c")
+        .annotate(member=_target_pk(), a=none, b=none, c=F("day"), m=none)
+        .values_list("member", "a", "b", "c", "m")
     )
     parts = [query.query.sql_with_params() for query in (joins, active, leaves)]
     union = " UNION ALL ".join(sql for sql, _params in parts)
@@ -315,13 +321,10 @@ def _write_tenure() -> None:
         MemberTenure.objects.all().delete()
         _execute(
             f"INSERT INTO {_table(MemberTenure)} "  # noqa: S608 — compiled by Django
-            "(member_id, joined_day, last_active_day, left_day) "
-            f'SELECT "member", MIN("a"), MAX("b"), MIN("c") FROM ({union}) tenure '
-            'WHERE "member" IS NOT NULL GROUP BY "member"',
+            "(member_id, joined_day, last_active_day, left_day, joined_month) "
+            'SELECT "member", MIN("a"), MAX("b"), MIN("c"), MIN("m") FROM '
+            f'({union}) tenure WHERE "member" IS NOT NULL GROUP BY "member"',
             [param for _sql, params in parts for param in params],
-        )
-        MemberTenure.objects.filter(joined_day__isnull=False).update(
-            joined_month=TruncMonth("joined_day", output_field=DateField())
         )
 
 
