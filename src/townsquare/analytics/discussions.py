@@ -27,7 +27,10 @@ class Discussion:
 
 
 def top_discussions(
-    period: Period, categories: Collection[int] | None, user, community: Community
+    period: Period,
+    categories: Collection[int] | None,
+    user: permissions.AnyUser,
+    community: Community,
 ) -> list[Discussion]:
     """The topics with the most replies in the period (then the most first entries), of
     those ``user`` may see, in the given categories (all when None)."""

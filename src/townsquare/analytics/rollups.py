@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -258,7 +258,7 @@ def _execute(sql: str, params: Iterable) -> None:
         cursor.execute(sql, tuple(params))
 
 
-def _table(model) -> str:
+def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from townsquare.analytics import charts, discussions, membership, metrics
@@ -160,7 +161,7 @@ def csv_table(request: HttpRequest, tables: dict[str, list[Row]], period: Period
     return _csv(table, tables[table], period)
 
 
-def _cohorts_table(grid: Grid) -> str:
+def _cohorts_table(grid: Grid) -> SafeString:
     return charts.heatmap_table(
         [(label, values) for label, values in grid.rows],
         columns=grid.columns,
@@ -169,7 +170,9 @@ def _cohorts_table(grid: Grid) -> str:
     )
 
 
-def _discussions_csv(found: list[discussions.Discussion], request, period: Period):
+def _discussions_csv(
+    found: list[discussions.Discussion], request: HttpRequest, period: Period
+) -> HttpResponse:
     return csv_response(
         "discussions",
         [_("Topic"), _("Replies"), _("Participants"), _("First views"), _("Address")],
