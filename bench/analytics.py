@@ -264,7 +264,13 @@ def populate(events: int, pageviews: int, members: int) -> dict:
 def step_rebuild() -> dict:
     _django()
     from townsquare.analytics import rollups
-    from townsquare.analytics.models import DailyActiveMember, DailyMetric
+    from townsquare.analytics.models import (
+        DailyActiveMember,
+        DailyMetric,
+        DailyTopic,
+        MemberTenure,
+        MonthlyActiveMember,
+    )
 
     started = time.perf_counter()
     days = rollups.rebuild()
@@ -275,6 +281,9 @@ def step_rebuild() -> dict:
         "rebuild_peak_rss_mib": _rss_mib(),
         "daily_metric_rows": DailyMetric.objects.count(),
         "daily_active_member_rows": DailyActiveMember.objects.count(),
+        "monthly_active_member_rows": MonthlyActiveMember.objects.count(),
+        "member_tenure_rows": MemberTenure.objects.count(),
+        "daily_topic_rows": DailyTopic.objects.count(),
     }
 
 
@@ -350,14 +359,41 @@ def step_dashboard() -> dict:
 
         result[f"dashboard_{days}_days"] = _timed(page)
         result[f"report_{days}_days"] = _timed(lambda period=period: metrics.report(period))
+    # Distinct members of the year: from the monthly rows (whole months) and the edge days,
+    # against the daily rows alone (the query before the monthly table), same data, same run.
+    year = metrics.Period.ending(today, 365)
+    result["distinct_365_days_monthly_rows"] = _timed(lambda: metrics._distinct(year))
+    result["distinct_365_days_daily_rows"] = _timed(lambda: _distinct_from_daily_rows(year))
+    result["distinct_same_answer"] = metrics._distinct(year) == _distinct_from_daily_rows(year)
     return result
+
+
+def _distinct_from_daily_rows(period) -> dict[str, int]:
+    """What ``metrics._distinct`` was before the monthly table: every member-day of the
+    period grouped by member."""
+    from django.db.models import Count, Q, Sum
+
+    from townsquare.analytics.metrics import OCCASIONAL_MAX
+    from townsquare.analytics.models import DailyActiveMember
+
+    return (
+        DailyActiveMember.objects.filter(day__range=(period.start, period.end))
+        .values("member_id")
+        .annotate(c=Sum("contributions"))
+        .aggregate(
+            active=Count("member_id"),
+            lurkers=Count("member_id", filter=Q(c=0)),
+            occasional=Count("member_id", filter=Q(c__gte=1, c__lte=OCCASIONAL_MAX)),
+            regular=Count("member_id", filter=Q(c__gt=OCCASIONAL_MAX)),
+        )
+    )
 
 
 # --- The benchmark ------------------------------------------------------------------------
 
 
 def bench_one(vendor: str, url: str, args: argparse.Namespace) -> dict:
-    env = environment(url, "redis://127.0.0.1:6379/14")
+    env = environment(url, os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     env["ALLOWED_HOSTS"] = "testserver"
     sizes = ["--events", str(args.events), "--pageviews", str(args.pageviews)]
     print(f"[{vendor}] writing {args.events:,} events, {args.pageviews:,} page views ...")

@@ -74,3 +74,19 @@ def test_clear_errors(api, query, field):
 def test_members_and_visitors_may_not(guidelines):
     assert Api(make_member("bob", guidelines)).get("/metrics", metric="dau").status_code == 403
     assert Api().get("/metrics", metric="dau").status_code == 401
+
+
+def test_members_lost_and_net_growth_through_the_api(api):
+    """Inactive after 90 days (the default). Ann joins 1 Jan and is last active that day:
+    lost on 1 April. Ben joins 2 April. 1–2 April: new 0 and 1, lost 1 and 0 — net −1 and
+    1, net over the two days 0."""
+    ann, ben = person(), person()
+    event(ann, "member.signed_up", date(2026, 1, 1))
+    event(ben, "member.signed_up", date(2026, 4, 2))
+    rollups.rollup([date(2026, 1, 1), date(2026, 4, 2)])
+    window = {"from": "2026-04-01", "to": "2026-04-02"}
+    lost = api.get("/metrics", metric="members_lost", **window).json()
+    assert lost["total"] == 1
+    assert [point["value"] for point in lost["series"]] == [1, 0]
+    net = api.get("/metrics", metric="net_growth", **window).json()
+    assert (net["total"], [point["value"] for point in net["series"]]) == (0, [-1, 1])

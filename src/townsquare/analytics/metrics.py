@@ -10,15 +10,18 @@ others answer ``None`` under a filter rather than an unfiltered number.
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.analytics import satisfaction
 from townsquare.analytics import sentiment_queries
 from townsquare.analytics.models import DailyActiveMember, DailyMetric
+from townsquare.analytics import membership
+from townsquare.analytics.models import DailyActiveMember, DailyMetric, MonthlyActiveMember
 from townsquare.analytics.periods import Period, Row, Value
 from townsquare.core.models import Source
 
@@ -74,6 +77,8 @@ _METRICS = [
     Metric("sentiment", _("Mean sentiment"), _("Mean sentiment score of the posts written in the period, from −1 (negative) to +1 (positive); deleted and hidden posts left out. Per day: that day's mean."), "sentiment", "mean", by_category=True, compute=sentiment_queries.mean_value),  # noqa: E501
     Metric("negative_share", _("Negative posts"), _("Share of the period's scored posts with a sentiment score below −0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.negative_share_value),  # noqa: E501
     Metric("positive_share", _("Positive posts"), _("Share of the period's scored posts with a sentiment score above +0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.positive_share_value),  # noqa: E501
+    Metric("members_lost", _("Members lost"), _("Members who left (deleted their account or were deleted), or, if not, whose last activity was the set number of days before (counted on that day)."), "membership", "sum", compute=lambda period, categories: _lost(period, categories)),  # noqa: E501
+    Metric("net_growth", _("Net growth"), _("New members − members lost."), "membership", "net", compute=lambda period, categories: _lost(period, categories, net=True)),  # noqa: E501
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 
@@ -97,20 +102,72 @@ def _load(period: Period, categories: Collection[int] | None) -> Daily:
     return daily
 
 
+def _whole_months(period: Period) -> tuple[date, date] | None:
+    """The first and last whole calendar month inside the period, if any."""
+    first = membership._month(period.start)
+    if first < period.start:
+        first = membership._add_months(first, 1)
+    last = membership._month(period.end + timedelta(days=1))  # the month after the last whole
+    last = membership._add_months(last, -1)
+    return (first, last) if first <= last else None
+
+
+def _active_rows(period: Period) -> tuple[str, list]:
+    """SQL of (member_id, contributions) rows covering the period: the monthly rows of its
+    whole months and the daily rows of the days around them (all daily rows when it
+    has no whole month). A member may appear in several rows."""
+    daily = DailyActiveMember.objects.order_by().values_list("member_id", "contributions")
+    months = _whole_months(period)
+    if months is None:
+        return daily.filter(day__range=(period.start, period.end)).query.sql_with_params()
+    first, last = months
+    edges = Q(day__gte=period.start, day__lt=first) | Q(
+        day__gt=membership._add_months(last, 1) - timedelta(days=1), day__lte=period.end
+    )
+    monthly = MonthlyActiveMember.objects.order_by().filter(month__range=(first, last))
+    parts = [
+        monthly.values_list("member_id", "contributions").query.sql_with_params(),
+        daily.filter(edges).query.sql_with_params(),
+    ]
+    return (
+        " UNION ALL ".join(sql for sql, _params in parts),
+        [param for _sql, params in parts for param in params],
+    )
+
+
 def _distinct(period: Period) -> dict[str, int]:
     """Members active in the period, and how many of them contributed 0, 1–9, 10+ times:
-    distinct over the per-day member rows, grouped by member in the database."""
-    per_member = (
-        DailyActiveMember.objects.filter(day__range=(period.start, period.end))
-        .values("member_id")
-        .annotate(c=Sum("contributions"))
+    distinct over the per-member rows of the period, grouped by member in the database.
+    Whole months are read from the monthly rows (a year: ~12 rows per member, not ~365)."""
+    rows, params = _active_rows(period)
+    # Only Django's compiled SQL and constants are formatted in; values are parameters.
+    sql = (
+        "SELECT COUNT(*), "  # noqa: S608
+        "COALESCE(SUM(CASE WHEN c = 0 THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN c BETWEEN 1 AND %s THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN c > %s THEN 1 ELSE 0 END), 0) "
+        "FROM (SELECT member_id, SUM(contributions) AS c "
+        f"FROM ({rows}) rows GROUP BY member_id) per_member"
     )
-    return per_member.aggregate(
-        active=Count("member_id"),
-        lurkers=Count("member_id", filter=Q(c=0)),
-        occasional=Count("member_id", filter=Q(c__gte=1, c__lte=OCCASIONAL_MAX)),
-        regular=Count("member_id", filter=Q(c__gt=OCCASIONAL_MAX)),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (OCCASIONAL_MAX, OCCASIONAL_MAX, *params))
+        active, lurkers, occasional, regular = cursor.fetchone()
+    return {
+        "active": active,
+        "lurkers": int(lurkers),
+        "occasional": int(occasional),
+        "regular": int(regular),
+    }
+
+
+def _lost(period: Period, categories: Collection[int] | None, net: bool = False) -> Value:
+    """Members lost (or net growth) over the period, day by day: the API's answer."""
+    if categories is not None:
+        return Value()
+    daily = _load(period, None)
+    daily["members_lost"] = membership.lost_by_day(period)
+    metric = METRICS["net_growth" if net else "members_lost"]
+    return _value(metric, period, daily, _cached(period), False)
 
 
 def _percent(part: float, whole: float) -> float:
@@ -143,11 +200,14 @@ def _value(
             return Value(total=_percent(counts[metric.key], counts["active"]))
         series = [(d, _percent(daily["contributors"][d], daily["dau"][d])) for d in days]
         return Value(series, _percent(counts["active"] - counts["lurkers"], counts["active"]))
+    if metric.kind == "net":
+        series = [(d, daily["new_members"][d] - daily["members_lost"].get(d, 0)) for d in days]
+        return Value(series, sum(v for _d, v in series))
     if metric.kind == "ratio":
         series = [(d, _percent(daily["dau"][d], daily["mau"][d])) for d in days]
         return Value(series, round(sum(v for _d, v in series) / len(days), 2))
     stored = _STORED.get(metric.key, (metric.key,))
-    series = [(d, sum(daily[name][d] for name in stored)) for d in days]
+    series = [(d, sum(daily[name].get(d, 0) for name in stored)) for d in days]
     if metric.kind == "mean":
         return Value(series, round(sum(v for _d, v in series) / len(days), 2))
     if metric.kind == "last":
@@ -182,6 +242,8 @@ def report(period: Period, categories: Collection[int] | None = None) -> dict[st
     whole = Period(previous.start, period.end)
     daily = _load(whole, categories)
     filtered = categories is not None
+    if not filtered:
+        daily["members_lost"] = membership.lost_by_day(whole)
     tables: dict[str, list[Row]] = {section: [] for section in SECTIONS}
     now_distinct, then_distinct = _cached(period), _cached(previous)
     for metric in _METRICS:
@@ -202,7 +264,6 @@ def report(period: Period, categories: Collection[int] | None = None) -> dict[st
     if not filtered:
         tables["sources"] = _sources(period, previous)
         tables["referrers"] = _referrers(period, previous)
-    tables["months"] = _months(period, daily)
     return tables
 
 
@@ -273,13 +334,3 @@ def _referrers(period: Period, previous: Period) -> list[Row]:
     return [
         Row(row["dimension"].removeprefix("referrer:"), row["now"], row["then"] or 0) for row in top
     ]
-
-
-def _months(period: Period, daily: Daily) -> list[Row]:
-    """New members per calendar month of the period (months cut by the period's ends
-    count only its days)."""
-    months: dict[date, int] = {}
-    for day in period.dates():
-        month = day.replace(day=1)
-        months[month] = months.get(month, 0) + daily["new_members"][day]
-    return [Row(month.strftime("%Y-%m"), count, None) for month, count in months.items()]

@@ -210,8 +210,110 @@ class Goal(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(deadline__gt=models.F("start")), name="goal_deadline_after_start"
+class MonthlyActiveMember(models.Model):
+    """A member active in a calendar month (UTC): the month's ``DailyActiveMember`` rows
+    summed. Periods read their whole months here and only their cut edges from the daily
+    rows, so a year's distinct members group ~12 rows per member instead of ~365.
+
+    ``month`` is the month's first day. Rewritten whole for each month a rollup touches.
+    """
+
+    month = models.DateField()
+    member_id = models.BigIntegerField()
+    contributions = models.PositiveIntegerField(default=0)
+    active_days = models.PositiveSmallIntegerField(default=0)
+    last_day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "member_id"], name="one_row_per_member_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} member {self.member_id}: {self.contributions}"
+
+
+class MemberTenure(models.Model):
+    """When a member joined (their ``member.signed_up`` event), was last active (any
+    event or signed-in page view) and left (``member.deleted``), as the log tells it.
+
+    Keyed by the member's id, not a foreign key: a deleted member's row stays, since the
+    log keeps the id in the events' targets while their own events lose their actor.
+    Rebuilt whole by every rollup (one row per member: small), so it is never stale.
+    """
+
+    member_id = models.BigIntegerField(primary_key=True)
+    joined_day = models.DateField(null=True)
+    joined_month = models.DateField(null=True)
+    last_active_day = models.DateField(null=True)
+    left_day = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["last_active_day"], name="tenure_last_active"),
+            models.Index(fields=["left_day"], name="tenure_left"),
+        ]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id}: {self.joined_day} – {self.last_active_day}"
+
+
+class RetentionCohort(models.Model):
+    """Retention by join month: of the members who joined in ``joined_month``, how many
+    were active ``months_after`` calendar months later. ``months_after`` 0 holds the
+    cohort's size (everyone who joined that month). Rewritten whole by every rollup."""
+
+    joined_month = models.DateField()
+    months_after = models.PositiveSmallIntegerField()
+    members = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["joined_month", "months_after"], name="one_row_per_cohort_month"
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.metric} {self.direction} {self.target} by {self.deadline}"
+        return f"{self.joined_month:%Y-%m} +{self.months_after}: {self.members}"
+
+
+class DailyTopic(models.Model):
+    """A topic's day: replies written in it and members who entered it for the first
+    time (``topic.entered``), with its category (for the filter). The discussions that
+    engaged most are read from here."""
+
+    day = models.DateField()
+    topic_id = models.BigIntegerField()
+    category_id = models.BigIntegerField(null=True)
+    replies = models.PositiveIntegerField(default=0)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "topic_id"], name="one_row_per_topic_day")
+        ]
+        indexes = [models.Index(fields=["day", "category_id"], name="dailytopic_read")]
+
+    def __str__(self) -> str:
+        return f"{self.day} topic {self.topic_id}: {self.replies} replies"
+
+
+class DailyTopicParticipant(models.Model):
+    """A member who wrote in a topic (its opening post or a reply) on a day: distinct
+    participants over any period, read for a handful of topics at a time."""
+
+    day = models.DateField()
+    topic_id = models.BigIntegerField()
+    member_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic_id", "day", "member_id"], name="one_row_per_topic_day_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} topic {self.topic_id}: member {self.member_id}"

@@ -8,21 +8,44 @@ watermark (events with an id above the last one seen whose day is older).
 
 WAU and MAU are distinct counts over the 7 and 30 day-rows of ``DailyActiveMember`` ending
 on a day, so a change to one day also recomputes them for the 29 days after it.
+
+Every month a recomputed day falls in gets its ``MonthlyActiveMember`` rows again (the
+month's daily member rows summed), and the small whole-community tables that depend on
+every month — ``MemberTenure`` (join, last activity, leaving) and ``RetentionCohort`` —
+are rewritten whole at the end of each run.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import connection, transaction
-from django.db.models import Case, Count, F, Max, Min, Q, Value, When
-from django.db.models.functions import TruncDate
+from django.db import connection, models, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateField,
+    F,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate, TruncMonth
 from django.utils import timezone
 
 from townsquare.analytics.models import (
     DailyActiveMember,
     DailyMemberCredit,
     DailyMetric,
+    DailyMetric,
+    DailyTopic,
+    DailyTopicParticipant,
+    MemberTenure,
+    MonthlyActiveMember,
+    RetentionCohort,
     RollupState,
 )
 from townsquare.core.models import ActivityEvent, PageView
@@ -200,6 +223,177 @@ def _write_span(first: date, last: date, metrics: dict[date, dict[tuple[str, str
             ],
             batch_size=1000,
         )
+        _write_topics(first, last)
+
+
+def _target_pk() -> Cast:
+    """The event's target id as a number (None when it has none)."""
+    return Cast(NullIf("target_id", Value("")), BigIntegerField())
+
+
+def _write_topics(first: date, last: date) -> None:
+    """Per topic and day of the span: replies (``post.created``, whose data names the
+    topic), first entries by members (``topic.entered``, whose target is the topic) and
+    the members who wrote in it (its opening post or a reply). Few rows per day: one per
+    topic touched, one per writer and topic."""
+    span = {"created_at__gte": _start(first), "created_at__lt": _start(last + timedelta(days=1))}
+    events = _by_day(ActivityEvent.objects.filter(**span))
+    topics: dict[tuple[date, int], DailyTopic] = {}
+
+    def row(day: date, topic: int, category: int | None) -> DailyTopic:
+        found = topics.get((day, topic))
+        if found is None:
+            found = topics[(day, topic)] = DailyTopic(day=day, topic_id=topic)
+        if found.category_id is None and isinstance(category, int):
+            found.category_id = category
+        return found
+
+    replies = events.filter(verb="post.created", data__topic__isnull=False)
+    for day, topic, category, n in replies.values_list(
+        "day", "data__topic", "data__category"
+    ).annotate(n=Count("id")):
+        if isinstance(topic, int):
+            row(day, topic, category).replies += n
+    entered = events.filter(verb="topic.entered").annotate(topic=_target_pk())
+    for day, topic, category, n in entered.values_list("day", "topic", "data__category").annotate(
+        n=Count("id")
+    ):
+        if topic is not None:
+            row(day, topic, category).views += n
+    writers = set(
+        replies.filter(actor__isnull=False).values_list("day", "data__topic", "actor_id").distinct()
+    ) | set(
+        events.filter(verb="topic.created", actor__isnull=False)
+        .annotate(topic=_target_pk())
+        .values_list("day", "topic", "actor_id")
+        .distinct()
+    )
+    DailyTopic.objects.filter(day__range=(first, last)).delete()
+    DailyTopicParticipant.objects.filter(day__range=(first, last)).delete()
+    DailyTopic.objects.bulk_create(topics.values(), batch_size=1000)
+    DailyTopicParticipant.objects.bulk_create(
+        [
+            DailyTopicParticipant(day=day, topic_id=topic, member_id=member)
+            for day, topic, member in sorted(writers)
+            if isinstance(topic, int)
+        ],
+        batch_size=1000,
+    )
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_end(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _execute(sql: str, params: Iterable) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, tuple(params))
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _write_month(month: date) -> None:
+    """The month's ``MonthlyActiveMember`` rows: its daily member rows summed, in one
+    ``INSERT … SELECT … GROUP BY member`` (members are too many to pass through Python)."""
+    rows = (
+        DailyActiveMember.objects.filter(day__range=(month, _month_end(month)))
+        .order_by()
+        .values("member_id")
+        .annotate(
+            m=Value(month, output_field=DateField()),
+            c=Sum("contributions"),
+            n=Count("id"),
+            last=Max("day"),
+        )
+        .values_list("m", "member_id", "c", "n", "last")
+    )
+    sql, params = rows.query.sql_with_params()
+    with transaction.atomic():
+        MonthlyActiveMember.objects.filter(month=month).delete()
+        _execute(
+            f"INSERT INTO {_table(MonthlyActiveMember)} "
+            f"(month, member_id, contributions, active_days, last_day) {sql}",
+            params,
+        )
+
+
+def _write_tenure() -> None:
+    """Every member's join day (their ``member.signed_up`` event: the actor, or the target
+    once a deleted member's own events have lost their actor), last active day (from the
+    monthly rows) and leaving day (``member.deleted``, whose target is the member), in one
+    ``INSERT … SELECT`` over the three sources."""
+    # Typed, or PostgreSQL reads a bare NULL column of a UNION branch as text.
+    none = Cast(Value(None), DateField())
+    joins = (
+        _by_day(ActivityEvent.objects.filter(verb="member.signed_up"))
+        .annotate(
+            member=Coalesce(F("actor_id"), _target_pk()),
+            a=F("day"),
+            b=none,
+            c=none,
+            m=TruncMonth("created_at", tzinfo=UTC, output_field=DateField()),
+        )
+        .values_list("member", "a", "b", "c", "m")
+    )
+    active = (
+        MonthlyActiveMember.objects.order_by()
+        .annotate(member=F("member_id"), a=none, b=F("last_day"), c=none, m=none)
+        .values_list("member", "a", "b", "c", "m")
+    )
+    leaves = (
+        _by_day(ActivityEvent.objects.filter(verb="member.deleted"))
+        .annotate(member=_target_pk(), a=none, b=none, c=F("day"), m=none)
+        .values_list("member", "a", "b", "c", "m")
+    )
+    parts = [query.query.sql_with_params() for query in (joins, active, leaves)]
+    union = " UNION ALL ".join(sql for sql, _params in parts)
+    with transaction.atomic():
+        MemberTenure.objects.all().delete()
+        _execute(
+            f"INSERT INTO {_table(MemberTenure)} "  # noqa: S608 — compiled by Django
+            "(member_id, joined_day, last_active_day, left_day, joined_month) "
+            'SELECT "member", MIN("a"), MAX("b"), MIN("c"), MIN("m") FROM '
+            f'({union}) tenure WHERE "member" IS NOT NULL GROUP BY "member"',
+            [param for _sql, params in parts for param in params],
+        )
+
+
+def _write_cohorts() -> None:
+    """Retention by join month: each cohort's size, and how many of it were active in
+    each later month (one grouped join of the monthly rows with the join months)."""
+    sizes = (
+        MemberTenure.objects.filter(joined_month__isnull=False)
+        .values_list("joined_month")
+        .annotate(n=Count("member_id"))
+        .order_by()
+    )
+    monthly, tenure = _table(MonthlyActiveMember), _table(MemberTenure)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.joined_month, m.month, COUNT(*) FROM {monthly} m "  # noqa: S608
+            f"JOIN {tenure} t ON t.member_id = m.member_id "
+            "WHERE m.month > t.joined_month GROUP BY t.joined_month, m.month"
+        )
+        later = cursor.fetchall()
+    cohorts = [RetentionCohort(joined_month=month, months_after=0, members=n) for month, n in sizes]
+    for joined, month, n in later:
+        joined, month = _as_date(joined), _as_date(month)
+        after = (month.year - joined.year) * 12 + month.month - joined.month
+        cohorts.append(RetentionCohort(joined_month=joined, months_after=after, members=n))
+    with transaction.atomic():
+        RetentionCohort.objects.all().delete()
+        RetentionCohort.objects.bulk_create(cohorts, batch_size=1000)
+
+
+def _as_date(value: date | str) -> date:
+    """A date from a raw query: SQLite answers text."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def _write_windows(day: date) -> None:
@@ -243,6 +437,11 @@ def rollup(days: Iterable[date]) -> int:
     days = sorted(set(days))
     for first, last in _runs(days):
         _write_span(first, last, _compute(first, last))
+    for month in sorted({_month(day) for day in days}):
+        _write_month(month)
+    if days:
+        _write_tenure()
+        _write_cohorts()
     today = timezone.now().astimezone(UTC).date()
     affected = {
         day + timedelta(days=offset)
@@ -268,6 +467,10 @@ def _log_days() -> tuple[date, date] | None:
     return _utc_day(min(starts)), _utc_day(max(ends))
 
 
+_DAILY = (DailyMetric, DailyActiveMember, DailyTopic, DailyTopicParticipant)
+_WHOLE = (MemberTenure, RetentionCohort)
+
+
 def rebuild() -> int:
     """Recompute every day from the first event to today, and drop aggregates of days
     outside that range. Also moves the watermark, as everything seen is now counted."""
@@ -284,6 +487,15 @@ def rebuild() -> int:
     DailyMetric.objects.exclude(day__range=(first, last)).delete()
     DailyActiveMember.objects.exclude(day__range=(first, last)).delete()
     DailyMemberCredit.objects.exclude(day__range=(first, last)).delete()
+        for model in _DAILY + _WHOLE:
+            model.objects.all().delete()
+        MonthlyActiveMember.objects.all().delete()
+        _save_watermark(watermark)
+        return 0
+    first, last = bounds[0], max(bounds[1], today)
+    for model in _DAILY:
+        model.objects.exclude(day__range=(first, last)).delete()
+    MonthlyActiveMember.objects.exclude(month__range=(_month(first), last)).delete()
     count = rollup(first + timedelta(days=n) for n in range((last - first).days + 1))
     _save_watermark(watermark)
     return count

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from townsquare.analytics import charts, metrics
+from townsquare.analytics import charts, discussions, membership, metrics
 from townsquare.analytics.forms import FilterForm
+from townsquare.analytics.membership import Grid
 from townsquare.analytics.periods import Period, Row
 from townsquare.core import permissions
 from townsquare.core.queries import community_for
@@ -53,21 +55,49 @@ def _sources_chart(rows: list[Row] | None) -> charts.Chart | None:
 
 
 def _csv(table: str, rows: list[Row], period: Period) -> HttpResponse:
-    """One table as CSV, UTF-8 with a byte order mark so spreadsheets read Chinese and
-    Polish right; every text cell made safe from formula injection."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([_("Name"), _("This period"), _("Previous period"), _("Change (%)")])
-    for row in rows:
-        writer.writerow(
+    """One table as CSV (see ``csv_response``)."""
+    return csv_response(
+        table,
+        [_("Name"), _("This period"), _("Previous period"), _("Change (%)")],
+        [
             [
                 safe_cell(row.label),
                 _number(row.current, row.percent),
                 _number(row.previous, row.percent),
                 _number(row.change),
             ]
-        )
+            for row in rows
+        ],
+        period,
+    )
+
+
+def grid_csv(table: str, grid: Grid, heading: str, period: Period) -> HttpResponse:
+    """A table with named columns (membership by month, cohorts) as CSV; shares as per
+    cent with two decimals, empty cells empty."""
+
+    def cell(value: float | None) -> str | float:
+        if value is None:
+            return ""
+        return f"{round(100 * value, 2):g} %" if grid.percent else value
+
+    return csv_response(
+        table,
+        [heading, *grid.columns],
+        [[safe_cell(label), *(cell(value) for value in values)] for label, values in grid.rows],
+        period,
+    )
+
+
+def csv_response(table: str, header: list[str], rows: list[list], period: Period) -> HttpResponse:
+    """A table as CSV, UTF-8 with a byte order mark so spreadsheets read Chinese and
+    Polish right. Callers pass text cells through ``safe_cell`` (formula injection);
+    figures stay as they are, so "-3" stays a number."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([str(cell) for cell in header])
+    writer.writerows(rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"analytics-{table}-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -131,12 +161,51 @@ def csv_table(request: HttpRequest, tables: dict[str, list[Row]], period: Period
     return _csv(table, tables[table], period)
 
 
+def _cohorts_table(grid: Grid) -> SafeString:
+    return charts.heatmap_table(
+        [(label, values) for label, values in grid.rows],
+        columns=grid.columns,
+        caption=_("Retention by join month"),
+        row_heading=_("Joined in"),
+    )
+
+
+def _discussions_csv(
+    found: list[discussions.Discussion], request: HttpRequest, period: Period
+) -> HttpResponse:
+    return csv_response(
+        "discussions",
+        [_("Topic"), _("Replies"), _("Participants"), _("First views"), _("Address")],
+        [
+            [
+                safe_cell(item.topic.title),
+                item.replies,
+                item.participants,
+                item.views,
+                request.build_absolute_uri(item.topic.get_absolute_url()),
+            ]
+            for item in found
+        ],
+        period,
+    )
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = analytics_filters(request)
     period, categories = filters.period, filters.categories
     tables = metrics.report(period, categories)
+    months = membership.by_month(period) if categories is None else None
+    cohorts = membership.cohorts(period) if categories is None else None
+    found = discussions.top_discussions(period, categories, request.user, community_for(request))
     if request.GET.get("format") == "csv":
+        table = request.GET.get("table", "")
+        if table == "months" and months is not None:
+            return grid_csv(table, months, _("Month"), period)
+        if table == "cohorts" and cohorts is not None:
+            return grid_csv(table, cohorts, _("Joined in"), period)
+        if table == "discussions":
+            return _discussions_csv(found, request, period)
         return csv_table(request, tables, period)
     lines = _trend_charts(period, categories)
     sections = [
@@ -151,7 +220,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sources": tables.get("sources"),
             "sources_chart": _sources_chart(tables.get("sources")),
             "referrers": tables.get("referrers"),
-            "months": tables["months"],
+            "months": months,
+            "cohorts": cohorts,
+            "cohorts_table": _cohorts_table(cohorts) if cohorts is not None else None,
+            "discussions": found,
             "query": query_without_format(request),
         },
     )
