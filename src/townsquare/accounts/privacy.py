@@ -82,6 +82,7 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("moderation.Notice", "member"): "moderation_notices",
     ("core.ActivityEvent", "actor"): "activity",
     ("core.PageView", "user"): "page_views",
+    ("analytics.CrmAccount", "member"): "crm_accounts",
 }
 
 _STAFF_WORK = "staff work done for the community, recorded in the audit log"
@@ -103,6 +104,7 @@ NOT_EXPORTED: dict[tuple[str, str], str] = {
     ("forum.Post", "hidden_by"): _STAFF_WORK,
     ("forum.ScheduledTopic", "created_by"): _STAFF_WORK,
     ("imports.MemberImport", "created_by"): _STAFF_WORK,
+    ("analytics.CrmImport", "created_by"): _STAFF_WORK,
     ("announcements.Announcement", "author"): _STAFF_WORK,
     ("announcements.Announcement", "sent_by"): _STAFF_WORK,
     ("moderation.AuditEntry", "actor"): _STAFF_WORK,

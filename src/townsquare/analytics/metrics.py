@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from townsquare.analytics import revenue
 from townsquare.analytics.models import DailyActiveMember, DailyMetric
 from townsquare.analytics.periods import Period, Row, Value
 from townsquare.core.models import Source
@@ -67,6 +68,11 @@ _METRICS = [
     Metric("replies_per_active", _("Replies per active member"), _("Replies in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("reactions_per_active", _("Reactions per active member"), _("Reactions in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("new_members", _("New members"), _("Members who signed up."), "membership", "sum"),
+]  # fmt: skip
+# Revenue (its own page): CRM accounts of active against inactive members.
+_METRICS += [
+    Metric(key, label, definition, "revenue", "computed", percent=percent, compute=revenue.computer(key))  # noqa: E501
+    for key, label, definition, percent, _read in revenue.FIGURES
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 

@@ -5,7 +5,7 @@ functions and use their querysets; none decides access on its own. What a user m
 answers exactly like what does not exist.
 """
 
-from townsquare.core.permissions.analytics import may_view_analytics
+from townsquare.core.permissions.analytics import may_import_crm, may_view_analytics
 from townsquare.core.permissions.announcements import may_send_announcements
 from townsquare.core.permissions.community import (
     AnyUser,
@@ -154,6 +154,7 @@ __all__ = [
     "may_export_members",
     "may_flag",
     "may_follow",
+    "may_import_crm",
     "may_import_members",
     "may_invite",
     "may_join",
