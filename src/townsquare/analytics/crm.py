@@ -122,7 +122,8 @@ class Report:
         ]
 
     def errors_as_json(self) -> list[dict]:
-        return [{"row": e.row, "column": e.column, "message": e.message} for e in self.row_errors]
+        ordered = sorted(self.row_errors, key=lambda e: e.row)  # stable: a row's own order
+        return [{"row": e.row, "column": e.column, "message": e.message} for e in ordered]
 
 
 def column_key(header: str) -> str:
@@ -306,8 +307,19 @@ def check_items(items: Any, currency: str) -> Report:
 
 def _check_rows(rows: list[tuple[int, dict[str, str]]], currency: str, report: Report) -> None:
     parsed = []
+    seen: dict[tuple[str, str], int] = {}
     for number, values in rows:
         errors: list[RowError] = []
+        crm_id, email = values.get("crm_id", ""), values.get("email", "").lower()
+        key = ("crm_id", crm_id) if crm_id else ("email", email)
+        if key[1] and key in seen:  # even when the first one has problems of its own
+            report.row_errors.append(
+                RowError(
+                    number, key[0], _("The same account is on row %(row)d.") % {"row": seen[key]}
+                )
+            )
+            continue
+        seen[key] = number
         row = _check_cells(number, values, currency, errors)
         report.row_errors.extend(errors)
         if row is not None:
@@ -428,19 +440,10 @@ def _find_targets(rows: list[AccountRow], report: Report) -> list[AccountRow]:
                 with_id[lower].append(pk)
             else:
                 without_id[lower] = pk
-    good, seen_keys, seen_targets = [], {}, {}
+    good: list[AccountRow] = []
+    seen_targets: dict[int, int] = {}
     for row in rows:
-        key = ("crm_id", row.crm_id) if row.crm_id else ("email", row.email.lower())
-        if key in seen_keys:
-            report.row_errors.append(
-                RowError(
-                    row.row,
-                    key[0],
-                    _("The same account is on row %(row)d.") % {"row": seen_keys[key]},
-                )
-            )
-            continue
-        seen_keys[key] = row.row
+        column = "crm_id" if row.crm_id else "email"
         email = row.email.lower()
         target = by_id.get(row.crm_id) if row.crm_id else None
         if target is None and email:
@@ -460,7 +463,7 @@ def _find_targets(rows: list[AccountRow], report: Report) -> list[AccountRow]:
             report.row_errors.append(
                 RowError(
                     row.row,
-                    key[0],
+                    column,
                     _("The same account is on row %(row)d.") % {"row": seen_targets[target]},
                 )
             )
