@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
+from townsquare.analytics import revenue_demo
 from townsquare.core import actions
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
@@ -109,6 +110,11 @@ class Command(BaseCommand):
                 "({held} waiting for approval, {hidden} hidden by flags until reviewed).".format(
                     **moderation
                 )
+            )
+        if revenue := revenue_demo.load():
+            self.stdout.write(
+                "Revenue: {accounts} CRM accounts, {linked} linked to members, {unmatched} "
+                "left to match.".format(**revenue)
             )
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
         self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
