@@ -83,6 +83,7 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("surveys.SurveyAnswer", "member"): "survey_answers",
     ("core.ActivityEvent", "actor"): "activity",
     ("core.PageView", "user"): "page_views",
+    ("analytics.CrmAccount", "member"): "crm_accounts",
 }
 
 _STAFF_WORK = "staff work done for the community, recorded in the audit log"
@@ -104,6 +105,7 @@ NOT_EXPORTED: dict[tuple[str, str], str] = {
     ("forum.Post", "hidden_by"): _STAFF_WORK,
     ("forum.ScheduledTopic", "created_by"): _STAFF_WORK,
     ("imports.MemberImport", "created_by"): _STAFF_WORK,
+    ("analytics.CrmImport", "created_by"): _STAFF_WORK,
     ("announcements.Announcement", "author"): _STAFF_WORK,
     ("announcements.Announcement", "sent_by"): _STAFF_WORK,
     ("moderation.AuditEntry", "actor"): _STAFF_WORK,

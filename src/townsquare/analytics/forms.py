@@ -5,6 +5,7 @@ from datetime import UTC, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,3 +77,24 @@ class FilterForm(forms.Form):
         if category is not None:
             chosen = chosen.filter(pk=category.pk)
         return sorted(set(chosen.values_list("pk", flat=True)))
+
+
+class CrmFileForm(forms.Form):
+    """A CRM export to check (analytics.crm reads it)."""
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        allow_empty_file=True,  # the check says "The file is empty", with the others
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        from townsquare.analytics.crm import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; at most %(max)s can be imported at once. Split it.")
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_BYTES)}
+            )
+        return upload

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from townsquare.analytics import satisfaction
 from townsquare.analytics import sentiment_queries
+from townsquare.analytics import revenue
 from townsquare.analytics.models import DailyActiveMember, DailyMetric
 from townsquare.analytics import membership
 from townsquare.analytics.models import DailyActiveMember, DailyMetric, MonthlyActiveMember
@@ -79,6 +80,11 @@ _METRICS = [
     Metric("positive_share", _("Positive posts"), _("Share of the period's scored posts with a sentiment score above +0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.positive_share_value),  # noqa: E501
     Metric("members_lost", _("Members lost"), _("Members who left (deleted their account or were deleted), or, if not, whose last activity was the set number of days before (counted on that day)."), "membership", "sum", compute=lambda period, categories: _lost(period, categories)),  # noqa: E501
     Metric("net_growth", _("Net growth"), _("New members − members lost."), "membership", "net", compute=lambda period, categories: _lost(period, categories, net=True)),  # noqa: E501
+]  # fmt: skip
+# Revenue (its own page): CRM accounts of active against inactive members.
+_METRICS += [
+    Metric(key, label, definition, "revenue", "computed", percent=percent, compute=revenue.computer(key))  # noqa: E501
+    for key, label, definition, percent, _read in revenue.FIGURES
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -317,3 +319,107 @@ class DailyTopicParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} topic {self.topic_id}: member {self.member_id}"
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", _("Active customer")
+    CHURNED = "churned", _("Churned")
+
+
+class MatchedBy(models.TextChoices):
+    NONE = "", _("Not matched")
+    CRM_ID = "crm_id", _("CRM id in the member's profile")
+    EMAIL = "email", _("Confirmed email address")
+    MANUAL = "manual", _("Linked by a manager")
+
+
+class CrmAccount(models.Model):
+    """A customer account copied from the company's CRM (a CSV file or the API), and the
+    member it belongs to, if one is found.
+
+    Imports upsert by ``crm_id`` (or, without one, by email). A row is matched to a member
+    by the CRM id in their profile, else by a confirmed email address; a manager may link
+    it by hand, and such a link is kept by later imports. Retention needs only the status
+    and, for a churned account, the day it churned: see docs/metrics.md, "Revenue".
+    """
+
+    crm_id = models.CharField(_("CRM id"), max_length=100, blank=True, default="")
+    email = models.EmailField(_("email"), max_length=254, blank=True, default="")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="crm_accounts",
+    )
+    matched_by = models.CharField(max_length=10, choices=MatchedBy.choices, blank=True)
+    account_value = models.DecimalField(_("account value"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    customer_since = models.DateField(_("customer since"), null=True, blank=True)
+    renewal_date = models.DateField(_("renewal date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+    churned_on = models.DateField(_("churned on"), null=True, blank=True)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["crm_id"], condition=~Q(crm_id=""), name="crm_account_one_per_crm_id"
+            ),
+            # Without a CRM id, the email address is what an import updates by.
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(crm_id=""), name="crm_account_one_per_email"
+            ),
+            models.CheckConstraint(
+                condition=~Q(crm_id="") | ~Q(email=""), name="crm_account_has_id_or_email"
+            ),
+        ]
+        indexes = [models.Index(fields=["member"], name="crm_account_member")]
+
+    def __str__(self) -> str:
+        return f"CRM account {self.crm_id or self.email}"
+
+
+class CrmImport(models.Model):
+    """One CRM import, from a CSV file (checked first, then run) or from the API.
+
+    The file is kept between the check and the import, and emptied once imported.
+    """
+
+    class Source(models.TextChoices):
+        CSV = "csv", _("CSV file")
+        API = "api", _("API")
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked, not imported")
+        DONE = "done", _("Imported")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=3, choices=Source.choices, default=Source.CSV)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField(editable=False, default=b"")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_bad = models.PositiveIntegerField(default=0)
+    # What the check found, in the language of the manager who uploaded the file:
+    # file_errors ["..."], row_errors [{"row": 3, "column": "email", "message": "..."}].
+    file_errors = models.JSONField(default=list)
+    row_errors = models.JSONField(default=list)
+    # The first good rows as the check read them, shown before the manager imports.
+    preview = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKED)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"CRM import {self.pk} ({self.filename or self.source})"
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.file_errors and not self.rows_bad

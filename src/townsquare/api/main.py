@@ -16,6 +16,7 @@ from ninja.renderers import JSONRenderer
 from townsquare.accounts.api import router as accounts_router
 from townsquare.analytics.api import router as analytics_router
 from townsquare.analytics.goals_api import router as goals_router
+from townsquare.analytics.crm_api import router as crm_router
 from townsquare.announcements.api import router as announcements_router
 from townsquare.core import permissions
 from townsquare.core.api import router as core_router
@@ -60,6 +61,7 @@ api.add_router("/", moderation_router)
 api.add_router("/", analytics_router)
 api.add_router("/", surveys_router)
 api.add_router("/", goals_router)
+api.add_router("/", crm_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:

@@ -12,6 +12,7 @@ from townsquare.core.permissions.analytics import (
     may_own_goal,
     may_view_analytics,
 )
+from townsquare.core.permissions.analytics import may_import_crm, may_view_analytics
 from townsquare.core.permissions.announcements import may_send_announcements
 from townsquare.core.permissions.community import (
     AnyUser,
@@ -161,6 +162,7 @@ __all__ = [
     "may_export_members",
     "may_flag",
     "may_follow",
+    "may_import_crm",
     "may_import_members",
     "may_invite",
     "may_join",

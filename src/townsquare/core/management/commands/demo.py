@@ -11,6 +11,7 @@ from townsquare.accounts.models import Role, User
 from townsquare.analytics import satisfaction_demo
 from townsquare.analytics import sentiment_demo
 from townsquare.analytics import goals_demo
+from townsquare.analytics import revenue_demo
 from townsquare.core import actions
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
@@ -125,6 +126,11 @@ class Command(BaseCommand):
             )
         if goals := goals_demo.load():
             self.stdout.write("Analytics: {goals} goals on the dashboard.".format(**goals))
+        if revenue := revenue_demo.load():
+            self.stdout.write(
+                "Revenue: {accounts} CRM accounts, {linked} linked to members, {unmatched} "
+                "left to match.".format(**revenue)
+            )
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
         self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
         self.stdout.write("Also: manager@, moderator@ and member@example.com, same password.")
