@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from townsquare.analytics.models import AnalyticsSettings
 from townsquare.analytics.periods import DEFAULT_DAYS, Period
 from townsquare.core import permissions
 from townsquare.core.models import Community
@@ -76,3 +77,16 @@ class FilterForm(forms.Form):
         if category is not None:
             chosen = chosen.filter(pk=category.pk)
         return sorted(set(chosen.values_list("pk", flat=True)))
+
+
+class AnalyticsSettingsForm(forms.ModelForm):
+    """The analytics settings page; saved by analytics.actions.change_settings, never by
+    ``form.save()``."""
+
+    class Meta:
+        model = AnalyticsSettings
+        fields = ["inactive_after_days", "cost_per_ticket", "currency"]
+
+    def clean_currency(self) -> str:
+        # "eur" means EUR; the model's validator then checks three letters A–Z.
+        return (self.cleaned_data.get("currency") or "").strip().upper()

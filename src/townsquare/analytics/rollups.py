@@ -19,6 +19,7 @@ from django.db.models import Case, Count, F, Max, Min, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from townsquare.analytics import support_rollup
 from townsquare.analytics.models import DailyActiveMember, DailyMetric, RollupState
 from townsquare.core.models import ActivityEvent, PageView
 
@@ -238,12 +239,14 @@ def rebuild() -> int:
     if bounds is None:
         DailyMetric.objects.all().delete()
         DailyActiveMember.objects.all().delete()
+        support_rollup.refresh()
         _save_watermark(watermark)
         return 0
     first, last = bounds[0], max(bounds[1], today)
     DailyMetric.objects.exclude(day__range=(first, last)).delete()
     DailyActiveMember.objects.exclude(day__range=(first, last)).delete()
     count = rollup(first + timedelta(days=n) for n in range((last - first).days + 1))
+    support_rollup.refresh()
     _save_watermark(watermark)
     return count
 
@@ -285,5 +288,6 @@ def rollup_recent() -> int:
     today = timezone.now().astimezone(UTC).date()
     days = {today, today - timedelta(days=1)} | late_days(since, until)
     count = rollup(days)
+    support_rollup.refresh_touched(since[0], until[0])
     _save_watermark(until)
     return count

@@ -5,7 +5,10 @@ functions and use their querysets; none decides access on its own. What a user m
 answers exactly like what does not exist.
 """
 
-from townsquare.core.permissions.analytics import may_view_analytics
+from townsquare.core.permissions.analytics import (
+    may_change_analytics_settings,
+    may_view_analytics,
+)
 from townsquare.core.permissions.announcements import may_send_announcements
 from townsquare.core.permissions.community import (
     AnyUser,
@@ -141,6 +144,7 @@ __all__ = [
     "may_be_asked_for_mentoring",
     "may_block",
     "may_bookmark",
+    "may_change_analytics_settings",
     "may_change_roles",
     "may_change_settings",
     "may_create_group",
