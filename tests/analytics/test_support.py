@@ -41,7 +41,9 @@ def ask(category: Category, asker, when: datetime, title: str = "How does it wor
 
 
 def reply(topic: Topic, author, when: datetime):
-    return posting.create_post(None, topic, body="Like this, with a longer answer.", author=author, created_at=when)
+    return posting.create_post(
+        None, topic, body="Like this, with a longer answer.", author=author, created_at=when
+    )
 
 
 @pytest.fixture
@@ -78,9 +80,7 @@ def questions(people):
     q2 = ask(qa, p["asker"], at(DAY, 8))
     reply(q2, p["asker"], at(DAY, 8, 30))
     reply(q2, p["staff"], at(DAY, 10))
-    answers.accept_answer(
-        None, reply(q2, p["max"], at(DAY, 11)), at=at(DAY + timedelta(days=1), 8)
-    )
+    answers.accept_answer(None, reply(q2, p["max"], at(DAY, 11)), at=at(DAY + timedelta(days=1), 8))
     q3 = ask(other_qa, p["asker"], at(DAY, 10))
     answers.accept_answer(None, reply(q3, p["former"], at(DAY, 15)), at=at(DAY, 20))
     q4 = ask(qa, p["asker"], at(DAY, 12))
@@ -122,8 +122,7 @@ def test_the_facts_of_each_question(questions):
 
 def test_the_period_figures_worked_out_by_hand(questions):
     period = Period(date(2026, 3, 10), date(2026, 3, 16))
-    found = support.facts(period)
-    figures = support.summarise(support.asked_in(found, period), Decimal("30"))
+    figures = support.summary(period, cost_per_ticket=Decimal("30"))
     # q1–q4 asked (q5 deleted, q0 asked before); q1, q2, q3 answered and solved.
     assert (figures.asked, figures.answered, figures.solved) == (4, 3, 3)
     assert figures.answered_share == 75.0 and figures.unanswered_share == 25.0
@@ -137,18 +136,26 @@ def test_the_period_figures_worked_out_by_hand(questions):
     # Accepted answers: mia, max (members), fred (staff) → 2 of 3, 2 × 30 = 60 saved.
     assert figures.solved_by_members_share == 66.67
     assert figures.cost_saved == 60.0
-    asked, solved = support.per_day(found, period)
+    asked, solved = support.per_day(period)
     assert asked[DAY] == 4 and sum(asked.values()) == 4
     # Solved on DAY: q1 (12:00), q3 (20:00) and q0 (asked earlier); q2 the next day.
     assert solved[DAY] == 3 and solved[DAY + timedelta(days=1)] == 1
+    # By category: Help has q1, q2 (answered after 1 h and 2 h: an even count, so the
+    # median is their mean, 1.5 h; solved after 4 h and 24 h: 14 h) and q4.
+    help_, pomoc = questions["qa"].pk, questions["other_qa"].pk
+    lines = support.summaries(period, by=support.BY_CATEGORY)
+    assert set(lines) == {help_, pomoc}
+    assert (lines[help_].asked, lines[help_].answered, lines[help_].solved) == (3, 2, 2)
+    assert (lines[help_].first_response_hours, lines[help_].solution_hours) == (1.5, 14.0)
+    assert (lines[pomoc].first_response_hours, lines[pomoc].solution_hours) == (5.0, 10.0)
 
 
 def test_a_category_filter(questions):
     period = Period(date(2026, 3, 10), date(2026, 3, 16))
-    found = support.facts(period, [questions["other_qa"].pk])
-    figures = support.summarise(support.asked_in(found, period))
+    figures = support.summary(period, [questions["other_qa"].pk])
     assert (figures.asked, figures.solved, figures.solution_hours) == (1, 1, 10.0)
-    assert support.facts(period, []) == []
+    nothing = support.summary(period, [])
+    assert (nothing.asked, nothing.answered_share, nothing.first_response_hours) == (0, None, None)
 
 
 def test_rollups_are_idempotent_and_the_hourly_run_sees_late_answers(questions, people):
@@ -261,8 +268,9 @@ def test_a_fixed_number_of_queries(manager_client, questions, people):
         answers.accept_answer(None, reply(topic, people["mia"], at(DAY, 10)), at=at(DAY, 11))
     rollups.rebuild()
     assert queries() == few
-    # The session, the filters' choices, the facts, the settings, the category names.
-    assert few <= 20
+    # The session and the filters' choices; three per summary (now, before, by category:
+    # the counts and two medians), two for the chart, the settings, the category names.
+    assert few <= 30
 
 
 def test_the_api_answers_support_metrics(guidelines, questions):
@@ -303,7 +311,11 @@ def test_saving_the_settings_is_audited_once(manager_client):
     response = manager_client.post(SETTINGS_URL, form)
     assert response.status_code == 302 and response["Location"] == SETTINGS_URL
     entry = AuditEntry.objects.get(action="analytics_settings.changed")
-    assert entry.before == {"inactive_after_days": 90, "cost_per_ticket": "25.00", "currency": "USD"}
+    assert entry.before == {
+        "inactive_after_days": 90,
+        "cost_per_ticket": "25.00",
+        "currency": "USD",
+    }
     assert entry.after == {"inactive_after_days": 60, "cost_per_ticket": "30.00", "currency": "EUR"}
     assert entry.actor.handle == "maja"
     manager_client.post(SETTINGS_URL, form)  # nothing changed: no second entry
@@ -330,9 +342,10 @@ def test_bad_settings_are_refused_and_kept_in_the_form(manager_client, field, va
     response = manager_client.post(SETTINGS_URL, form | {field: value})
     assert response.status_code == 200
     assert response.context["form"].errors[field]
-    assert response.context["form"]["inactive_after_days"].value() == (form | {field: value})[
-        "inactive_after_days"
-    ]
+    assert (
+        response.context["form"]["inactive_after_days"].value()
+        == (form | {field: value})["inactive_after_days"]
+    )
     current = analytics_settings()
     assert (current.inactive_after_days, current.currency) == (90, "USD")
     assert not AuditEntry.objects.filter(action="analytics_settings.changed").exists()

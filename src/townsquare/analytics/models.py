@@ -117,11 +117,15 @@ class QuestionFact(models.Model):
     # UTC days, so a period is an index range (no time zone arithmetic at page time).
     asked_on = models.DateField()
     first_response_at = models.DateTimeField(null=True)
+    # Whole seconds from the question to its first response and to its solution: what
+    # the medians sort, as plain integers (no date parsing at page time).
+    first_response_seconds = models.BigIntegerField(null=True)
     # The role of the first responder / the accepted answer's author when they wrote it:
     # True for moderators, managers and admins. None when there is no such answer.
     first_responder_staff = models.BooleanField(null=True)
     solved_at = models.DateTimeField(null=True)
     solved_on = models.DateField(null=True)
+    solution_seconds = models.BigIntegerField(null=True)
     solver_staff = models.BooleanField(null=True)
     # Deleted or merged away: kept so a refresh knows it, left out of every figure.
     deleted = models.BooleanField(default=False)

@@ -3,80 +3,46 @@ per-question facts (analytics.models.QuestionFact) that the rollup writes.
 
 A question counts for the period it was **asked** in: its answer, solution and times
 belong to that period even when they came later (so a period's figures can still rise
-while its questions are being answered). Medians are taken in Python over the period's
-facts, one small row per question; see docs/metrics.md for how many that allows.
+while its questions are being answered).
+
+The database does the work: counts are one grouped query, and each median one query that
+numbers the durations in order with a window function and returns only the middle one or
+two of each group — so a page never pulls a period's questions into Python.
 """
 
-from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from statistics import median
 
-from django.db.models import Q
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from townsquare.analytics.models import QuestionFact
 from townsquare.analytics.periods import Period, Value
 from townsquare.analytics.queries import analytics_settings
 
 HOUR = 3600
-
-
-@dataclass(frozen=True)
-class Fact:
-    category_id: int
-    asked_on: date
-    asked_at: datetime
-    first_response_at: datetime | None
-    first_responder_staff: bool | None
-    solved_at: datetime | None
-    solved_on: date | None
-    solver_staff: bool | None
-
-
-def facts(period: Period, categories: Collection[int] | None = None) -> list[Fact]:
-    """The questions asked or solved in the period (not deleted), in one query."""
-    rows = QuestionFact.objects.filter(deleted=False).filter(
-        Q(asked_on__range=(period.start, period.end))
-        | Q(solved_on__range=(period.start, period.end))
-    )
-    if categories is not None:
-        rows = rows.filter(category_id__in=list(categories))
-    return [
-        Fact(*row)
-        for row in rows.values_list(
-            "category_id",
-            "asked_on",
-            "asked_at",
-            "first_response_at",
-            "first_responder_staff",
-            "solved_at",
-            "solved_on",
-            "solver_staff",
-        )
-    ]
+#: What a group of questions can be broken down by.
+BY_CATEGORY, BY_DAY = "category_id", "asked_on"
 
 
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 2) if whole else None
 
 
-def _median_hours(seconds: list[float]) -> float | None:
-    return round(median(seconds) / HOUR, 2) if seconds else None
-
-
 @dataclass
 class Summary:
-    """The support figures of a set of questions (those asked in a period)."""
+    """The support figures of the questions asked in a period (or one day, or one
+    category of it)."""
 
     asked: int = 0
     answered: int = 0
     solved: int = 0
     first_by_staff: int = 0
     solved_by_staff: int = 0
-    first_response_seconds: list[float] = field(default_factory=list)
-    solution_seconds: list[float] = field(default_factory=list)
+    first_response_hours: float | None = None
+    solution_hours: float | None = None
     cost_per_ticket: Decimal = Decimal(0)
 
     @property
@@ -108,59 +74,94 @@ class Summary:
         return _percent(self.solved_by_members, self.solved)
 
     @property
-    def first_response_hours(self) -> float | None:
-        return _median_hours(self.first_response_seconds)
-
-    @property
-    def solution_hours(self) -> float | None:
-        return _median_hours(self.solution_seconds)
-
-    @property
     def cost_saved(self) -> float:
         return float(round(self.solved_by_members * self.cost_per_ticket, 2))
 
 
-def summarise(found: Iterable[Fact], cost_per_ticket: Decimal = Decimal(0)) -> Summary:
-    """Add up questions (the caller chooses which: those asked in a period)."""
-    summary = Summary(cost_per_ticket=cost_per_ticket)
-    for fact in found:
-        summary.asked += 1
-        if fact.first_response_at is not None:
-            summary.answered += 1
-            summary.first_by_staff += bool(fact.first_responder_staff)
-            summary.first_response_seconds.append(
-                (fact.first_response_at - fact.asked_at).total_seconds()
-            )
-        if fact.solved_at is not None:
-            summary.solved += 1
-            summary.solved_by_staff += bool(fact.solver_staff)
-            summary.solution_seconds.append((fact.solved_at - fact.asked_at).total_seconds())
-    return summary
+def asked(period: Period, categories: Collection[int] | None = None) -> QuerySet:
+    """The questions asked in the period (deleted ones left out), in the categories."""
+    found = QuestionFact.objects.filter(deleted=False, asked_on__range=(period.start, period.end))
+    if categories is not None:
+        found = found.filter(category_id__in=list(categories))
+    return found.order_by()
 
 
-def asked_in(found: Iterable[Fact], period: Period) -> list[Fact]:
-    return [fact for fact in found if period.start <= fact.asked_on <= period.end]
+def _medians(found: QuerySet, field: str, by: str | None) -> dict:
+    """The median of ``field`` (seconds) in each group (key None: all), in hours, in one
+    query: row numbers in order of the field within each group, and the group's size,
+    keep the middle row (odd size) or two (even size), which are averaged here."""
+    partition = [F(by)] if by else None
+    rows = (
+        found.filter(**{f"{field}__isnull": False})
+        .annotate(
+            twice=Window(RowNumber(), partition_by=partition, order_by=F(field).asc()) * 2,
+            size=Window(Count("pk"), partition_by=partition),
+        )
+        .filter(twice__gte=F("size"), twice__lte=F("size") + 2)
+        .values_list(field, *([by] if by else []))
+    )
+    middle: dict = {}
+    for seconds, *key in rows:
+        middle.setdefault(key[0] if by else None, []).append(seconds)
+    return {key: round(sum(v) / len(v) / HOUR, 2) for key, v in middle.items()}
 
 
-def per_day(found: Iterable[Fact], period: Period) -> tuple[dict[date, int], dict[date, int]]:
+def summaries(
+    period: Period,
+    categories: Collection[int] | None = None,
+    *,
+    by: str | None = None,
+    cost_per_ticket: Decimal = Decimal(0),
+) -> dict:
+    """The period's Summary, or one per category or per day asked (``by``); groups
+    without questions are missing. Three queries whatever the number of questions."""
+    found = asked(period, categories)
+    aggregates = {
+        "asked": Count("pk"),
+        "answered": Count("pk", filter=Q(first_response_at__isnull=False)),
+        "solved": Count("pk", filter=Q(solved_at__isnull=False)),
+        "first_by_staff": Count("pk", filter=Q(first_responder_staff=True)),
+        "solved_by_staff": Count("pk", filter=Q(solved_at__isnull=False, solver_staff=True)),
+    }
+    if by:
+        rows = {row.pop(by): row for row in found.values(by).annotate(**aggregates)}
+    else:
+        rows = {None: found.aggregate(**aggregates)}
+    first = _medians(found, "first_response_seconds", by)
+    solution = _medians(found, "solution_seconds", by)
+    return {
+        key: Summary(
+            **row,
+            first_response_hours=first.get(key),
+            solution_hours=solution.get(key),
+            cost_per_ticket=cost_per_ticket,
+        )
+        for key, row in rows.items()
+        if row["asked"]
+    }
+
+
+def summary(
+    period: Period, categories: Collection[int] | None = None, cost_per_ticket=Decimal(0)
+) -> Summary:
+    """The whole period's figures (an empty Summary when nothing was asked)."""
+    found = summaries(period, categories, cost_per_ticket=cost_per_ticket)
+    return found.get(None, Summary(cost_per_ticket=cost_per_ticket))
+
+
+def per_day(
+    period: Period, categories: Collection[int] | None = None
+) -> tuple[dict[date, int], dict[date, int]]:
     """Questions asked, and questions solved, on each day of the period (the chart: a
-    question solved on a day counts on that day, whenever it was asked)."""
-    asked: dict[date, int] = dict.fromkeys(period.dates(), 0)
-    solved: dict[date, int] = dict.fromkeys(period.dates(), 0)
-    for fact in found:
-        if fact.asked_on in asked:
-            asked[fact.asked_on] += 1
-        if fact.solved_on in solved:
-            solved[fact.solved_on] += 1
-    return asked, solved
-
-
-def by_category(found: Iterable[Fact], period: Period, cost: Decimal) -> dict[int, Summary]:
-    """The period's figures for each category that had questions asked in it."""
-    groups: dict[int, list[Fact]] = defaultdict(list)
-    for fact in asked_in(found, period):
-        groups[fact.category_id].append(fact)
-    return {pk: summarise(group, cost) for pk, group in groups.items()}
+    question solved on a day counts on that day, whenever it was asked). Two queries."""
+    asked_on: dict[date, int] = dict.fromkeys(period.dates(), 0)
+    solved_on: dict[date, int] = dict.fromkeys(period.dates(), 0)
+    asked_on.update(asked(period, categories).values_list("asked_on").annotate(n=Count("pk")))
+    solved = QuestionFact.objects.filter(deleted=False, solved_on__range=(period.start, period.end))
+    if categories is not None:
+        solved = solved.filter(category_id__in=list(categories))
+    solved_on.update(solved.order_by().values_list("solved_on").annotate(n=Count("pk")))
+    return asked_on, solved_on
 
 
 # --- The registered metrics (analytics.metrics) -----------------------------------------
@@ -182,22 +183,19 @@ FIGURES = {
 def compute(key: str) -> Callable[[Period, Collection[int] | None], Value]:
     """The ``compute`` of a support metric: the period's figure, and per day the figure
     of the questions asked that day (days whose figure is undefined — a share or median
-    of no questions — are left out of the series)."""
+    of no questions — are left out of the series; counts are 0 there)."""
     attribute = FIGURES[key]
 
     def value(period: Period, categories: Collection[int] | None) -> Value:
-        cost = Decimal(0)
-        if key == "support_cost_saved":
-            cost = analytics_settings().cost_per_ticket
-        asked = asked_in(facts(period, categories), period)
-        days: dict[date, list[Fact]] = {day: [] for day in period.dates()}
-        for fact in asked:
-            days[fact.asked_on].append(fact)
+        cost = analytics_settings().cost_per_ticket if key == "support_cost_saved" else Decimal(0)
+        days = summaries(period, categories, by=BY_DAY, cost_per_ticket=cost)
+        empty = Summary(cost_per_ticket=cost)
         series = []
-        for day, found in days.items():
-            figure = getattr(summarise(found, cost), attribute)
+        for day in period.dates():
+            figure = getattr(days.get(day, empty), attribute)
             if figure is not None:
                 series.append((day, figure))
-        return Value(series, getattr(summarise(asked, cost), attribute))
+        total = getattr(summary(period, categories, cost), attribute)
+        return Value(series, total)
 
     return value

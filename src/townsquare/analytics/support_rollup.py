@@ -21,8 +21,8 @@ from django.db.models.functions import Coalesce
 
 from townsquare.accounts.models import User
 from townsquare.analytics.models import QuestionFact
-from townsquare.core.permissions.community import STAFF_ROLES
 from townsquare.core.models import ActivityEvent
+from townsquare.core.permissions.community import STAFF_ROLES
 from townsquare.forum.models import CategoryKind, Post, PostKind, Topic
 
 #: Events that change a question's facts, and where they name the topic.
@@ -130,6 +130,10 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _seconds(start: datetime, end: datetime | None) -> int | None:
+    return None if end is None else max(0, round((end - start).total_seconds()))
+
+
 def _facts(rows: list[dict], staff: StaffHistory) -> list[QuestionFact]:
     staff.prime({row["replier"] for row in rows} | {r["accepted_post__author_id"] for r in rows})
     facts = []
@@ -145,12 +149,16 @@ def _facts(rows: list[dict], staff: StaffHistory) -> list[QuestionFact]:
                 asked_at=asked,
                 asked_on=asked.date(),
                 first_response_at=row["reply_at"],
+                first_response_seconds=_seconds(asked, row["reply_at"]),
                 first_responder_staff=(
                     staff.was_staff(row["replier"], row["reply_at"]) if row["reply_at"] else None
                 ),
                 solved_at=solved,
                 solved_on=_utc(solved).date() if solved else None,
-                solver_staff=staff.was_staff(solver, row["accepted_post__created_at"]) if solved else None,
+                solution_seconds=_seconds(asked, solved),
+                solver_staff=staff.was_staff(solver, row["accepted_post__created_at"])
+                if solved
+                else None,
                 deleted=row["deleted_at"] is not None or row["merged_into_id"] is not None,
             )
         )
