@@ -9,6 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from townsquare.analytics.models import AnalyticsSettings
 from townsquare.analytics.periods import DEFAULT_DAYS, Period
 from townsquare.core import permissions
 from townsquare.core.models import Community
@@ -98,3 +99,14 @@ class CrmFileForm(forms.Form):
                 % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_BYTES)}
             )
         return upload
+class AnalyticsSettingsForm(forms.ModelForm):
+    """The analytics settings page; saved by analytics.actions.change_settings, never by
+    ``form.save()``."""
+
+    class Meta:
+        model = AnalyticsSettings
+        fields = ["inactive_after_days", "cost_per_ticket", "currency"]
+
+    def clean_currency(self) -> str:
+        # "eur" means EUR; the model's validator then checks three letters A–Z.
+        return (self.cleaned_data.get("currency") or "").strip().upper()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from townsquare.analytics import satisfaction
 from townsquare.analytics import sentiment_queries
 from townsquare.analytics import revenue
+from townsquare.analytics import support
 from townsquare.analytics.models import DailyActiveMember, DailyMetric
 from townsquare.analytics import membership
 from townsquare.analytics.models import DailyActiveMember, DailyMetric, MonthlyActiveMember
@@ -85,6 +86,15 @@ _METRICS = [
 _METRICS += [
     Metric(key, label, definition, "revenue", "computed", percent=percent, compute=revenue.computer(key))  # noqa: E501
     for key, label, definition, percent, _read in revenue.FIGURES
+    Metric("questions_asked", _("Questions asked"), _("Topics started in Q&A categories in the period (deleted ones left out)."), "support", "sum", by_category=True, compute=support.compute("questions_asked")),  # noqa: E501
+    Metric("questions_solved", _("Questions solved"), _("Of the questions asked in the period, those with an accepted answer now."), "support", "sum", by_category=True, compute=support.compute("questions_solved")),  # noqa: E501
+    Metric("questions_answered_share", _("Answer rate"), _("Share of the questions asked in the period with a reply by someone other than the asker (at any time since)."), "support", "share", by_category=True, percent=True, compute=support.compute("questions_answered_share")),  # noqa: E501
+    Metric("questions_solved_share", _("Solved rate"), _("Share of the questions asked in the period with an accepted answer."), "support", "share", by_category=True, percent=True, compute=support.compute("questions_solved_share")),  # noqa: E501
+    Metric("first_response_median_hours", _("Median time to first response (hours)"), _("Median, over the questions asked in the period that got a reply, of the time from the question to the first reply by someone other than the asker; unanswered questions are left out."), "support", "median", by_category=True, compute=support.compute("first_response_median_hours")),  # noqa: E501
+    Metric("solution_median_hours", _("Median time to solution (hours)"), _("Median, over the questions asked in the period that are solved, of the time from the question to the accepting of its answer."), "support", "median", by_category=True, compute=support.compute("solution_median_hours")),  # noqa: E501
+    Metric("first_responses_by_members_share", _("First responses by members"), _("Of the questions asked in the period that got a reply, the share whose first reply came from a member who was not staff (moderator, manager or admin) when writing it."), "support", "share", by_category=True, percent=True, compute=support.compute("first_responses_by_members_share")),  # noqa: E501
+    Metric("solutions_by_members_share", _("Accepted answers by members"), _("Of the questions asked in the period that are solved, the share whose accepted answer was written by a member who was not staff at the time."), "support", "share", by_category=True, percent=True, compute=support.compute("solutions_by_members_share")),  # noqa: E501
+    Metric("support_cost_saved", _("Estimated support cost saved"), _("Questions asked in the period and solved by a member's accepted answer (not staff) × the cost of one support ticket set in the analytics settings."), "support", "sum", by_category=True, compute=support.compute("support_cost_saved")),  # noqa: E501
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 

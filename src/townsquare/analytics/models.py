@@ -423,3 +423,39 @@ class CrmImport(models.Model):
     @property
     def is_clean(self) -> bool:
         return not self.file_errors and not self.rows_bad
+class QuestionFact(models.Model):
+    """One question (a topic in a Q&A category) as the support metrics need it: when it
+    was asked, first answered and solved, and whether staff gave that answer.
+
+    Written only by ``analytics.support_rollup`` from the forum's tables and the activity
+    log; one small row per question, so the support page reads a period's facts instead
+    of topics and posts. Plain integers, not foreign keys, like ``DailyActiveMember``.
+    """
+
+    topic_id = models.BigIntegerField(primary_key=True)
+    category_id = models.BigIntegerField()
+    asked_at = models.DateTimeField()
+    # UTC days, so a period is an index range (no time zone arithmetic at page time).
+    asked_on = models.DateField()
+    first_response_at = models.DateTimeField(null=True)
+    # Whole seconds from the question to its first response and to its solution: what
+    # the medians sort, as plain integers (no date parsing at page time).
+    first_response_seconds = models.BigIntegerField(null=True)
+    # The role of the first responder / the accepted answer's author when they wrote it:
+    # True for moderators, managers and admins. None when there is no such answer.
+    first_responder_staff = models.BooleanField(null=True)
+    solved_at = models.DateTimeField(null=True)
+    solved_on = models.DateField(null=True)
+    solution_seconds = models.BigIntegerField(null=True)
+    solver_staff = models.BooleanField(null=True)
+    # Deleted or merged away: kept so a refresh knows it, left out of every figure.
+    deleted = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["asked_on", "category_id"], name="questionfact_asked"),
+            models.Index(fields=["solved_on", "category_id"], name="questionfact_solved"),
+        ]
+
+    def __str__(self) -> str:
+        return f"question {self.topic_id} asked {self.asked_on}"

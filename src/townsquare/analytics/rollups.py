@@ -48,6 +48,8 @@ from townsquare.analytics.models import (
     RetentionCohort,
     RollupState,
 )
+from townsquare.analytics import support_rollup
+from townsquare.analytics.models import DailyActiveMember, DailyMetric, RollupState
 from townsquare.core.models import ActivityEvent, PageView
 
 #: Event verbs that count as contributing (engagement rate, the 90-9-1 curve).
@@ -481,6 +483,7 @@ def rebuild() -> int:
         DailyMetric.objects.all().delete()
         DailyActiveMember.objects.all().delete()
         DailyMemberCredit.objects.all().delete()
+        support_rollup.refresh()
         _save_watermark(watermark)
         return 0
     first, last = bounds[0], max(bounds[1], today)
@@ -497,6 +500,7 @@ def rebuild() -> int:
         model.objects.exclude(day__range=(first, last)).delete()
     MonthlyActiveMember.objects.exclude(month__range=(_month(first), last)).delete()
     count = rollup(first + timedelta(days=n) for n in range((last - first).days + 1))
+    support_rollup.refresh()
     _save_watermark(watermark)
     return count
 
@@ -538,5 +542,6 @@ def rollup_recent() -> int:
     today = timezone.now().astimezone(UTC).date()
     days = {today, today - timedelta(days=1)} | late_days(since, until)
     count = rollup(days)
+    support_rollup.refresh_touched(since[0], until[0])
     _save_watermark(until)
     return count

@@ -4,6 +4,7 @@ from townsquare.analytics import satisfaction_views, views
 from townsquare.analytics import sentiment_views, views
 from townsquare.analytics import people_views, views
 from townsquare.analytics import revenue_views, views
+from townsquare.analytics import views, views_support
 
 app_name = "analytics"
 
@@ -46,4 +47,6 @@ urlpatterns = [
         revenue_views.crm_rematch,
         name="crm_rematch",
     ),
+    path("manage/analytics/support/", views_support.support_page, name="support"),
+    path("manage/analytics/settings/", views_support.settings_page, name="settings"),
 ]

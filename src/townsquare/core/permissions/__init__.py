@@ -13,6 +13,9 @@ from townsquare.core.permissions.analytics import (
     may_view_analytics,
 )
 from townsquare.core.permissions.analytics import may_import_crm, may_view_analytics
+    may_change_analytics_settings,
+    may_view_analytics,
+)
 from townsquare.core.permissions.announcements import may_send_announcements
 from townsquare.core.permissions.community import (
     AnyUser,
@@ -149,6 +152,7 @@ __all__ = [
     "may_be_asked_for_mentoring",
     "may_block",
     "may_bookmark",
+    "may_change_analytics_settings",
     "may_change_roles",
     "may_change_settings",
     "may_create_group",

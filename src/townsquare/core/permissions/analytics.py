@@ -55,4 +55,7 @@ def may_own_goal(user: AnyUser) -> bool:
 def may_import_crm(user: AnyUser) -> bool:
     """Community managers and admins bring in CRM accounts (CSV or API), see the ones not
     matched to a member and link them: business data about members, like the dashboard."""
+def may_change_analytics_settings(user: AnyUser) -> bool:
+    """The analytics settings (when a member counts as lost, the cost of a support
+    ticket, the currency) change what the dashboard reports: managers and admins."""
     return is_manager(user)
