@@ -99,6 +99,8 @@ class CrmFileForm(forms.Form):
                 % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_BYTES)}
             )
         return upload
+
+
 class AnalyticsSettingsForm(forms.ModelForm):
     """The analytics settings page; saved by analytics.actions.change_settings, never by
     ``form.save()``."""

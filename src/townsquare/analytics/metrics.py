@@ -17,12 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from townsquare.analytics import satisfaction
-from townsquare.analytics import sentiment_queries
-from townsquare.analytics import revenue
-from townsquare.analytics import support
-from townsquare.analytics.models import DailyActiveMember, DailyMetric
-from townsquare.analytics import membership
+from townsquare.analytics import membership, revenue, satisfaction, sentiment_queries, support
 from townsquare.analytics.models import DailyActiveMember, DailyMetric, MonthlyActiveMember
 from townsquare.analytics.periods import Period, Row, Value
 from townsquare.core.models import Source
@@ -74,18 +69,8 @@ _METRICS = [
     Metric("replies_per_active", _("Replies per active member"), _("Replies in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("reactions_per_active", _("Reactions per active member"), _("Reactions in the period ÷ members active in the period."), "engagement", "per_active"),  # noqa: E501
     Metric("new_members", _("New members"), _("Members who signed up."), "membership", "sum"),
-    Metric("nps", _("Net Promoter Score (NPS)"), _("Per cent promoters (9–10) minus per cent detractors (0–6) of the answers to “How likely are you to recommend us?”, each member's latest answer in the period counted once; from −100 to 100."), "satisfaction", "computed", compute=satisfaction.nps),  # noqa: E501
-    Metric("csat", _("Satisfaction (CSAT)"), _("Per cent of the period's 1–5 satisfaction ratings that are 4 or 5."), "satisfaction", "computed", percent=True, compute=satisfaction.csat),  # noqa: E501
-    Metric("sentiment", _("Mean sentiment"), _("Mean sentiment score of the posts written in the period, from −1 (negative) to +1 (positive); deleted and hidden posts left out. Per day: that day's mean."), "sentiment", "mean", by_category=True, compute=sentiment_queries.mean_value),  # noqa: E501
-    Metric("negative_share", _("Negative posts"), _("Share of the period's scored posts with a sentiment score below −0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.negative_share_value),  # noqa: E501
-    Metric("positive_share", _("Positive posts"), _("Share of the period's scored posts with a sentiment score above +0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.positive_share_value),  # noqa: E501
     Metric("members_lost", _("Members lost"), _("Members who left (deleted their account or were deleted), or, if not, whose last activity was the set number of days before (counted on that day)."), "membership", "sum", compute=lambda period, categories: _lost(period, categories)),  # noqa: E501
     Metric("net_growth", _("Net growth"), _("New members − members lost."), "membership", "net", compute=lambda period, categories: _lost(period, categories, net=True)),  # noqa: E501
-]  # fmt: skip
-# Revenue (its own page): CRM accounts of active against inactive members.
-_METRICS += [
-    Metric(key, label, definition, "revenue", "computed", percent=percent, compute=revenue.computer(key))  # noqa: E501
-    for key, label, definition, percent, _read in revenue.FIGURES
     Metric("questions_asked", _("Questions asked"), _("Topics started in Q&A categories in the period (deleted ones left out)."), "support", "sum", by_category=True, compute=support.compute("questions_asked")),  # noqa: E501
     Metric("questions_solved", _("Questions solved"), _("Of the questions asked in the period, those with an accepted answer now."), "support", "sum", by_category=True, compute=support.compute("questions_solved")),  # noqa: E501
     Metric("questions_answered_share", _("Answer rate"), _("Share of the questions asked in the period with a reply by someone other than the asker (at any time since)."), "support", "share", by_category=True, percent=True, compute=support.compute("questions_answered_share")),  # noqa: E501
@@ -95,6 +80,16 @@ _METRICS += [
     Metric("first_responses_by_members_share", _("First responses by members"), _("Of the questions asked in the period that got a reply, the share whose first reply came from a member who was not staff (moderator, manager or admin) when writing it."), "support", "share", by_category=True, percent=True, compute=support.compute("first_responses_by_members_share")),  # noqa: E501
     Metric("solutions_by_members_share", _("Accepted answers by members"), _("Of the questions asked in the period that are solved, the share whose accepted answer was written by a member who was not staff at the time."), "support", "share", by_category=True, percent=True, compute=support.compute("solutions_by_members_share")),  # noqa: E501
     Metric("support_cost_saved", _("Estimated support cost saved"), _("Questions asked in the period and solved by a member's accepted answer (not staff) × the cost of one support ticket set in the analytics settings."), "support", "sum", by_category=True, compute=support.compute("support_cost_saved")),  # noqa: E501
+    Metric("sentiment", _("Mean sentiment"), _("Mean sentiment score of the posts written in the period, from −1 (negative) to +1 (positive); deleted and hidden posts left out. Per day: that day's mean."), "sentiment", "mean", by_category=True, compute=sentiment_queries.mean_value),  # noqa: E501
+    Metric("negative_share", _("Negative posts"), _("Share of the period's scored posts with a sentiment score below −0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.negative_share_value),  # noqa: E501
+    Metric("positive_share", _("Positive posts"), _("Share of the period's scored posts with a sentiment score above +0.05."), "sentiment", "share", by_category=True, percent=True, compute=sentiment_queries.positive_share_value),  # noqa: E501
+    Metric("nps", _("Net Promoter Score (NPS)"), _("Per cent promoters (9–10) minus per cent detractors (0–6) of the answers to “How likely are you to recommend us?”, each member's latest answer in the period counted once; from −100 to 100."), "satisfaction", "computed", compute=satisfaction.nps),  # noqa: E501
+    Metric("csat", _("Satisfaction (CSAT)"), _("Per cent of the period's 1–5 satisfaction ratings that are 4 or 5."), "satisfaction", "computed", percent=True, compute=satisfaction.csat),  # noqa: E501
+]  # fmt: skip
+# Revenue (its own page): CRM accounts of active against inactive members.
+_METRICS += [
+    Metric(key, label, definition, "revenue", "computed", percent=percent, compute=revenue.computer(key))  # noqa: E501
+    for key, label, definition, percent, _read in revenue.FIGURES
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.utils import timezone
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -157,6 +157,8 @@ class SentimentState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.started_at}"
+
+
 class DailyMemberCredit(models.Model):
     """What others credited a member with on a UTC day: answers of theirs accepted, and
     helpful reactions (analytics.rollups.HELPFUL_REACTIONS) to their posts — the super
@@ -212,6 +214,13 @@ class Goal(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(deadline__gt=models.F("start")), name="goal_deadline_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.direction} {self.target} by {self.deadline}"
+
+
 class MonthlyActiveMember(models.Model):
     """A member active in a calendar month (UTC): the month's ``DailyActiveMember`` rows
     summed. Periods read their whole months here and only their cut edges from the daily
@@ -277,7 +286,6 @@ class RetentionCohort(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.metric} {self.direction} {self.target} by {self.deadline}"
         return f"{self.joined_month:%Y-%m} +{self.months_after}: {self.members}"
 
 
@@ -319,6 +327,8 @@ class DailyTopicParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} topic {self.topic_id}: member {self.member_id}"
+
+
 class AccountStatus(models.TextChoices):
     ACTIVE = "active", _("Active customer")
     CHURNED = "churned", _("Churned")
@@ -423,6 +433,8 @@ class CrmImport(models.Model):
     @property
     def is_clean(self) -> bool:
         return not self.file_errors and not self.rows_bad
+
+
 class QuestionFact(models.Model):
     """One question (a topic in a Q&A category) as the support metrics need it: when it
     was asked, first answered and solved, and whether staff gave that answer.

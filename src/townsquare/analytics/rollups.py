@@ -36,10 +36,10 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate, TruncMonth
 from django.utils import timezone
 
+from townsquare.analytics import support_rollup
 from townsquare.analytics.models import (
     DailyActiveMember,
     DailyMemberCredit,
-    DailyMetric,
     DailyMetric,
     DailyTopic,
     DailyTopicParticipant,
@@ -48,8 +48,6 @@ from townsquare.analytics.models import (
     RetentionCohort,
     RollupState,
 )
-from townsquare.analytics import support_rollup
-from townsquare.analytics.models import DailyActiveMember, DailyMetric, RollupState
 from townsquare.core.models import ActivityEvent, PageView
 
 #: Event verbs that count as contributing (engagement rate, the 90-9-1 curve).
@@ -66,13 +64,13 @@ CATEGORY_METRICS = frozenset({"topics", "replies", "reactions"})
 #: Metrics that depend on a window of days, not on one day's rows.
 WINDOW_METRICS = ("wau", "mau")
 WINDOWS = {"wau": 7, "mau": 30}
-#: Reactions that credit the post's author as helpful (the super users' table); a laugh
-#: or "looking" says nothing about help.
-HELPFUL_REACTIONS = ("like", "thanks", "insightful")
 #: Days computed together (a handful of grouped queries each) and written in one
 #: transaction.
 SPAN_DAYS = 7
 STATE = "incremental"
+#: Reactions that credit the post's author as helpful (the super users' table); a laugh
+#: or "looking" says nothing about help.
+HELPFUL_REACTIONS = ("like", "thanks", "insightful")
 
 
 def _utc_day(value: datetime) -> date:
@@ -207,8 +205,6 @@ def _write_span(first: date, last: date, metrics: dict[date, dict[tuple[str, str
         ).delete()
         DailyActiveMember.objects.filter(day__range=(first, last)).delete()
         _insert_active_members(first, last)
-        DailyMemberCredit.objects.filter(day__range=(first, last)).delete()
-        DailyMemberCredit.objects.bulk_create(_credits(first, last), batch_size=1000)
         per_day = (
             DailyActiveMember.objects.filter(day__range=(first, last))
             .values("day")
@@ -226,6 +222,8 @@ def _write_span(first: date, last: date, metrics: dict[date, dict[tuple[str, str
             batch_size=1000,
         )
         _write_topics(first, last)
+        DailyMemberCredit.objects.filter(day__range=(first, last)).delete()
+        DailyMemberCredit.objects.bulk_create(_credits(first, last), batch_size=1000)
 
 
 def _target_pk() -> Cast:
@@ -469,7 +467,7 @@ def _log_days() -> tuple[date, date] | None:
     return _utc_day(min(starts)), _utc_day(max(ends))
 
 
-_DAILY = (DailyMetric, DailyActiveMember, DailyTopic, DailyTopicParticipant)
+_DAILY = (DailyMetric, DailyActiveMember, DailyMemberCredit, DailyTopic, DailyTopicParticipant)
 _WHOLE = (MemberTenure, RetentionCohort)
 
 
@@ -480,19 +478,10 @@ def rebuild() -> int:
     bounds = _log_days()
     today = timezone.now().astimezone(UTC).date()
     if bounds is None:
-        DailyMetric.objects.all().delete()
-        DailyActiveMember.objects.all().delete()
-        DailyMemberCredit.objects.all().delete()
-        support_rollup.refresh()
-        _save_watermark(watermark)
-        return 0
-    first, last = bounds[0], max(bounds[1], today)
-    DailyMetric.objects.exclude(day__range=(first, last)).delete()
-    DailyActiveMember.objects.exclude(day__range=(first, last)).delete()
-    DailyMemberCredit.objects.exclude(day__range=(first, last)).delete()
         for model in _DAILY + _WHOLE:
             model.objects.all().delete()
         MonthlyActiveMember.objects.all().delete()
+        support_rollup.refresh()
         _save_watermark(watermark)
         return 0
     first, last = bounds[0], max(bounds[1], today)

@@ -6,7 +6,9 @@ def rollup_recent() -> int:
     """Hourly: recompute today, yesterday and any day that received late events."""
     from townsquare.analytics import goals, people, rollups
 
-    return rollups.rollup_recent()
+    count = rollups.rollup_recent()
+    people.warm(goals.utc_today())  # Monday's first open of People reads the cache
+    return count
 
 
 @job(max_attempts=3, backoff=300)
@@ -15,6 +17,3 @@ def score_sentiment() -> int:
     from townsquare.analytics import sentiment_rollup
 
     return sentiment_rollup.score_recent()
-    count = rollups.rollup_recent()
-    people.warm(goals.utc_today())  # Monday's first open of People reads the cache
-    return count

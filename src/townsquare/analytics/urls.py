@@ -1,10 +1,13 @@
 from django.urls import path
 
-from townsquare.analytics import satisfaction_views, views
-from townsquare.analytics import sentiment_views, views
-from townsquare.analytics import people_views, views
-from townsquare.analytics import revenue_views, views
-from townsquare.analytics import views, views_support
+from townsquare.analytics import (
+    people_views,
+    revenue_views,
+    satisfaction_views,
+    sentiment_views,
+    views,
+    views_support,
+)
 
 app_name = "analytics"
 
@@ -24,6 +27,7 @@ urlpatterns = [
         "manage/analytics/goals/<int:goal_id>/delete/",
         people_views.goal_delete,
         name="goal_delete",
+    ),
     path("manage/analytics/revenue/", revenue_views.revenue_page, name="revenue"),
     path("manage/analytics/revenue/import/", revenue_views.crm_import, name="crm_import"),
     path(

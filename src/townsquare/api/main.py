@@ -15,8 +15,8 @@ from ninja.renderers import JSONRenderer
 
 from townsquare.accounts.api import router as accounts_router
 from townsquare.analytics.api import router as analytics_router
-from townsquare.analytics.goals_api import router as goals_router
 from townsquare.analytics.crm_api import router as crm_router
+from townsquare.analytics.goals_api import router as goals_router
 from townsquare.announcements.api import router as announcements_router
 from townsquare.core import permissions
 from townsquare.core.api import router as core_router

@@ -7,13 +7,11 @@ answers exactly like what does not exist.
 
 from townsquare.core.permissions.analytics import (
     may_answer_nps,
-    may_rate_answer,
+    may_change_analytics_settings,
+    may_import_crm,
     may_manage_goals,
     may_own_goal,
-    may_view_analytics,
-)
-from townsquare.core.permissions.analytics import may_import_crm, may_view_analytics
-    may_change_analytics_settings,
+    may_rate_answer,
     may_view_analytics,
 )
 from townsquare.core.permissions.announcements import may_send_announcements

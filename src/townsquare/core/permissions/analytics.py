@@ -44,6 +44,8 @@ def may_rate_answer(user: AnyUser, community: Community, topic: Topic) -> bool:
         and topic.category.kind == CategoryKind.QA
         and may_view_topic(user, community, topic)
     )
+
+
 def may_manage_goals(user: AnyUser) -> bool:
     """Community managers and admins set, change and remove the community's goals (and
     own them): the people who read the numbers steer by them."""
@@ -52,9 +54,13 @@ def may_manage_goals(user: AnyUser) -> bool:
 
 def may_own_goal(user: AnyUser) -> bool:
     """A goal's owner is answerable for it: a community manager or admin."""
+
+
 def may_import_crm(user: AnyUser) -> bool:
     """Community managers and admins bring in CRM accounts (CSV or API), see the ones not
     matched to a member and link them: business data about members, like the dashboard."""
+
+
 def may_change_analytics_settings(user: AnyUser) -> bool:
     """The analytics settings (when a member counts as lost, the cost of a support
     ticket, the currency) change what the dashboard reports: managers and admins."""

@@ -8,10 +8,7 @@ from django.utils import timezone
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
-from townsquare.analytics import satisfaction_demo
-from townsquare.analytics import sentiment_demo
-from townsquare.analytics import goals_demo
-from townsquare.analytics import revenue_demo
+from townsquare.analytics import goals_demo, revenue_demo, satisfaction_demo, sentiment_demo
 from townsquare.core import actions
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
@@ -118,6 +115,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Surveys: {nps} NPS answers, {dismissed} “not now”, {csat} CSAT ratings.".format(
                     **surveys
+                )
+            )
         if sentiment := sentiment_demo.load():
             self.stdout.write(
                 "Sentiment: {posts} posts scored, {negative} negative, {positive} positive.".format(
