@@ -156,7 +156,7 @@ def recent_period(period: Period) -> Period:
 def negative_threads(
     period: Period,
     categories: Collection[int] | None,
-    user,
+    user: permissions.AnyUser,
     community: Community,
 ) -> list[Thread]:
     """Topics the reader may see whose posts of the period's last RECENT_DAYS days have
@@ -185,7 +185,10 @@ def negative_threads(
 
 
 def report(
-    period: Period, categories: Collection[int] | None, user, community: Community
+    period: Period,
+    categories: Collection[int] | None,
+    user: permissions.AnyUser,
+    community: Community,
 ) -> Report:
     """Everything the sentiment page shows, in a fixed number of queries."""
     previous = period.previous()

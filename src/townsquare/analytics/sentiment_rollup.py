@@ -148,7 +148,9 @@ def score_recent() -> int:
         edited = countable_posts().filter(edited_at__gte=state.started_at)
         todo.update(edited.values_list("pk", flat=True))
     days = {day for _pk, day in dropped} | {day for _pk, day in moved_rows}
-    PostSentiment.objects.filter(pk__in=[pk for pk, _day in dropped]).delete()
+    gone_ids = [pk for pk, _day in dropped]
+    for start in range(0, len(gone_ids), BATCH):
+        PostSentiment.objects.filter(pk__in=gone_ids[start : start + BATCH]).delete()
     days |= _score(todo)
     summarise(days)
     SentimentState.objects.update_or_create(name=STATE, defaults={"started_at": started})
