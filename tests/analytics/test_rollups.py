@@ -6,17 +6,44 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.analytics.conftest import event, person, view
+from tests.analytics.conftest import at, event, person, view
 from townsquare.analytics import rollups
-from townsquare.analytics.models import DailyActiveMember, DailyMetric, RollupState
+from townsquare.analytics.models import (
+    DailyActiveMember,
+    DailyMetric,
+    DailyTopic,
+    DailyTopicParticipant,
+    MemberTenure,
+    MonthlyActiveMember,
+    RetentionCohort,
+    RollupState,
+)
+from townsquare.core.models import ActivityEvent
 
 pytestmark = pytest.mark.django_db
 
 
-def snapshot() -> tuple[list, list]:
+def snapshot() -> tuple[list, ...]:
     return (
         sorted(DailyMetric.objects.values_list("day", "metric", "dimension", "value")),
         sorted(DailyActiveMember.objects.values_list("day", "member_id", "contributions")),
+        sorted(
+            MonthlyActiveMember.objects.values_list(
+                "month", "member_id", "contributions", "active_days", "last_day"
+            )
+        ),
+        sorted(
+            MemberTenure.objects.values_list(
+                "member_id", "joined_day", "joined_month", "last_active_day", "left_day"
+            ),
+            key=str,
+        ),
+        sorted(RetentionCohort.objects.values_list("joined_month", "months_after", "members")),
+        sorted(
+            DailyTopic.objects.values_list("day", "topic_id", "category_id", "replies", "views"),
+            key=str,
+        ),
+        sorted(DailyTopicParticipant.objects.values_list("day", "topic_id", "member_id")),
     )
 
 
@@ -27,8 +54,10 @@ def value(day, metric, dimension="") -> int | None:
 
 def history(day):
     ann, ben = person("ann"), person("ben")
+    event(ann, "member.signed_up", day - timedelta(days=40))
+    event(ben, "member.signed_up", day - timedelta(days=2))
     event(ann, "topic.created", day, category=1)
-    event(ben, "post.created", day, hour=23, category=1)
+    event(ben, "post.created", day, hour=23, category=1, topic=7)
     event(ben, "post.reacted", day, category=2)
     event(ann, "member.visited", day - timedelta(days=1))
     view(day, "k1", source="search", referrer="www.google.com")
@@ -103,8 +132,18 @@ def test_rebuild_gives_the_incremental_result(day):
     rollups.rollup_recent()
     event(person(), "post.reacted", day - timedelta(days=3), category=2)
     rollups.rollup_recent()
+    ActivityEvent.objects.create(
+        actor=None, verb="member.deleted", target_id=str(person().pk), created_at=at(day)
+    )
+    rollups.rollup_recent()
     incremental = snapshot()
+    assert all(incremental)  # every table has rows
+    rollups.rollup_recent()
+    assert snapshot() == incremental
     DailyMetric.objects.create(day=day - timedelta(days=400), metric="pageviews", value=9)
+    MonthlyActiveMember.objects.create(
+        month=day.replace(day=1) - timedelta(days=400), member_id=1, last_day=day
+    )
     call_command("rollup", "--rebuild")
     assert snapshot() == incremental
 

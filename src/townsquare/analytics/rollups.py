@@ -274,8 +274,7 @@ def _write_topics(first: date, last: date) -> None:
     DailyTopicParticipant.objects.bulk_create(
         [
             DailyTopicParticipant(day=day, topic_id=topic, member_id=member)
-            for day, topic, member in sorted(writers)
-            if isinstance(topic, int)
+            for day, topic, member in sorted(w for w in writers if isinstance(w[1], int))
         ],
         batch_size=1000,
     )
