@@ -232,3 +232,18 @@ def test_a_deleted_member_leaves_the_account_unmatched(manager, guidelines):
     assert CrmAccount.objects.get().member == eve
     privacy.delete_account(eve, eve, posts=privacy.PostsChoice.KEEP, password=PASSWORD)
     assert CrmAccount.objects.get().member is None
+
+
+def test_the_demo_loads_accounts_once(guidelines):
+    from townsquare.analytics import revenue_demo
+
+    make_member("root", guidelines, role=Role.ADMIN)
+    members = [make_member(f"demo{n}", guidelines) for n in range(8)]
+    loaded = revenue_demo.load()
+    # Every member but the 4th of each 7 (index 3), and 5 CRM rows that match no one.
+    assert loaded == {"accounts": 7 + 5, "linked": 7, "unmatched": 5}
+    assert CrmAccount.objects.filter(member=members[3]).count() == 0
+    values = [float(v) for v in CrmAccount.objects.values_list("account_value", flat=True)]
+    assert all(500 < v < 100_000 for v in values)
+    assert revenue_demo.load() == {}
+    assert CrmAccount.objects.count() == 12

@@ -223,13 +223,13 @@ def test_the_pages_upload_check_and_import(manager_client, member_client, client
     checked = CrmImport.objects.get()
     assert response["Location"] == f"{URL}{checked.pk}/"
     report = manager_client.get(response["Location"]).content.decode()
-    assert "The file is clean: 3 accounts will be added and 0 updated." in report
+    assert "The file is clean. Accounts to add: 3; to update: 0." in report
     assert member_client.post(f"{URL}{checked.pk}/run/").status_code == 403
     assert manager_client.get(f"{URL}{checked.pk}/run/").status_code == 405
     manager_client.post(f"{URL}{checked.pk}/run/")
     assert CrmAccount.objects.count() == 3
     done = manager_client.get(f"{URL}{checked.pk}/").content.decode()
-    assert "Imported: 3 accounts added, 0 updated." in done
+    assert "Imported. Accounts added: 3; updated: 0." in done
     # A second click imports nothing twice.
     again = manager_client.post(f"{URL}{checked.pk}/run/", follow=True).content.decode()
     assert "This file has already been imported." in again

@@ -1,6 +1,6 @@
 """Revenue: CRM accounts of members active in the community against those of members who
 were not, in a period. Read from CrmAccount and the DailyActiveMember aggregate (never
-the raw log), in one query however many accounts and periods (docs/metrics.md,
+the raw log), in a fixed number of queries however many accounts (docs/metrics.md,
 "Revenue")."""
 
 from collections.abc import Callable, Collection
@@ -65,48 +65,55 @@ def retained_in(period: Period) -> Q:
 
 
 def compare(*periods: Period) -> list[Comparison]:
-    """The comparison for each period, in one query (plus the settings' currency)."""
+    """The comparison for each period: one grouped query per period, one for the
+    unmatched accounts, and the settings' currency (a fixed number, whatever the size)."""
     currency = analytics_settings().currency
-    annotations = {
-        f"active_{n}": Exists(
-            DailyActiveMember.objects.filter(
-                member_id=OuterRef("member_id"), day__range=(period.start, period.end)
+    counts = CrmAccount.objects.aggregate(
+        unmatched=Count("pk", filter=Q(member__isnull=True)),
+        other_currency=Count("pk", filter=~Q(currency=currency)),
+    )
+    found = []
+    for period in periods:
+        # Grouped by the flag, so each account's subquery runs once (an aggregate's
+        # filter would repeat it in every aggregate).
+        sides = (
+            CrmAccount.objects.filter(customers_in(period), currency=currency, member__isnull=False)
+            .annotate(
+                active=Exists(
+                    DailyActiveMember.objects.filter(
+                        member_id=OuterRef("member_id"), day__range=(period.start, period.end)
+                    )
+                )
+            )
+            .values("active")
+            .annotate(
+                n=Count("pk"),
+                value=Avg("account_value"),
+                kept=Count("pk", filter=retained_in(period)),
             )
         )
-        for n, period in enumerate(periods)
-    }
-    aggregates: dict = {
-        "unmatched": Count("pk", filter=Q(member__isnull=True)),
-        "other_currency": Count("pk", filter=~Q(currency=currency)),
-    }
-    for n, period in enumerate(periods):
-        base = Q(currency=currency, member__isnull=False) & customers_in(period)
-        for side, active in (("a", True), ("i", False)):
-            chosen = base & Q(**{f"active_{n}": active})
-            aggregates[f"{side}{n}_n"] = Count("pk", filter=chosen)
-            aggregates[f"{side}{n}_value"] = Avg("account_value", filter=chosen)
-            aggregates[f"{side}{n}_kept"] = Count("pk", filter=chosen & retained_in(period))
-    found = CrmAccount.objects.annotate(**annotations).aggregate(**aggregates)
-
-    def side(prefix: str) -> Side:
-        count, value = found[f"{prefix}_n"], found[f"{prefix}_value"]
-        return Side(
-            accounts=count,
-            average_value=round(float(value), 2) if count else None,
-            retention=round(100 * found[f"{prefix}_kept"] / count, 2) if count else None,
+        by_flag = {row["active"]: row for row in sides}
+        found.append(
+            Comparison(
+                period=period,
+                currency=currency,
+                active=_side(by_flag.get(True)),
+                inactive=_side(by_flag.get(False)),
+                unmatched=counts["unmatched"],
+                other_currency=counts["other_currency"],
+            )
         )
+    return found
 
-    return [
-        Comparison(
-            period=period,
-            currency=currency,
-            active=side(f"a{n}"),
-            inactive=side(f"i{n}"),
-            unmatched=found["unmatched"],
-            other_currency=found["other_currency"],
-        )
-        for n, period in enumerate(periods)
-    ]
+
+def _side(row: dict | None) -> Side:
+    if not row or not row["n"]:
+        return Side(accounts=0, average_value=None, retention=None)
+    return Side(
+        accounts=row["n"],
+        average_value=round(float(row["value"]), 2),
+        retention=round(100 * row["kept"] / row["n"], 2),
+    )
 
 
 #: The headline figures: (metric key, label, definition, per cent, how from a Comparison).
