@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0002_settings'),
+        ('analytics', '0004_people_goals'),
     ]
 
     operations = [

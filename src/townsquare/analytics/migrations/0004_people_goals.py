@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0002_settings'),
+        ('analytics', '0003_sentiment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
