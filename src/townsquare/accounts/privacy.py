@@ -106,6 +106,7 @@ NOT_EXPORTED: dict[tuple[str, str], str] = {
     ("forum.ScheduledTopic", "created_by"): _STAFF_WORK,
     ("imports.MemberImport", "created_by"): _STAFF_WORK,
     ("analytics.CrmImport", "created_by"): _STAFF_WORK,
+    ("analytics.Goal", "owner"): _STAFF_WORK,
     ("announcements.Announcement", "author"): _STAFF_WORK,
     ("announcements.Announcement", "sent_by"): _STAFF_WORK,
     ("moderation.AuditEntry", "actor"): _STAFF_WORK,
