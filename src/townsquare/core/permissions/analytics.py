@@ -54,11 +54,13 @@ def may_manage_goals(user: AnyUser) -> bool:
 
 def may_own_goal(user: AnyUser) -> bool:
     """A goal's owner is answerable for it: a community manager or admin."""
+    return is_manager(user)
 
 
 def may_import_crm(user: AnyUser) -> bool:
     """Community managers and admins bring in CRM accounts (CSV or API), see the ones not
     matched to a member and link them: business data about members, like the dashboard."""
+    return is_manager(user)
 
 
 def may_change_analytics_settings(user: AnyUser) -> bool:
