@@ -5,6 +5,7 @@ the numbers it draws so ``analytics/charts/figure.html`` can put them in a table
 the table, not the picture, is what screen readers and keyboard users read.
 """
 
+import html
 import itertools
 import math
 import unicodedata
@@ -12,11 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.utils import formats
+from django.core.signals import setting_changed
+from django.utils import formats, numberformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 # Shapes and dash patterns tell series apart without colour (WCAG 1.4.1).
 DASHES = ("", "6 4", "2 3", "8 3 2 3")
@@ -49,6 +51,20 @@ class Chart:
     @property
     def empty(self) -> bool:
         return not self.rows
+
+    @property
+    def table_rows(self) -> SafeString:
+        """The data table's body rows, built in one pass: a template loop over a year of
+        days (a tag per cell) cost more than drawing the chart."""
+        escape = html.escape
+        return mark_safe(  # noqa: S308 — every heading and cell is escaped here
+            "".join(
+                f'<tr><th scope="row">{escape(heading)}</th>'
+                + "".join(f'<td class="num">{escape(cell)}</td>' for cell in cells)
+                + "</tr>\n        "
+                for heading, cells in self.rows
+            )
+        )
 
     def __html__(self) -> str:
         return self.svg
@@ -95,11 +111,79 @@ def _decimals(step: float) -> int:
     return next((d for d in range(6) if abs(round(step, d) - step) <= abs(step) * 1e-9), 6)
 
 
+class _Formatter:
+    """Numbers and dates in one language's style, each value formatted once.
+
+    A year-long dashboard formats thousands of table cells, mostly the same dates and
+    often the same numbers; Django looks the language's formats up again on every call.
+    """
+
+    MAX_ENTRIES = 20_000  # then start afresh: the cache is a speed-up, not a store
+
+    def __init__(self, language: str | None):
+        self.language = language
+        self.decimal_separator = formats.get_format("DECIMAL_SEPARATOR", language)
+        self.grouping = formats.get_format("NUMBER_GROUPING", language)
+        self.thousand_separator = formats.get_format("THOUSAND_SEPARATOR", language)
+        self.memo: dict[tuple, str] = {}
+
+    def number(self, value: float, decimals: int = 0) -> str:
+        # The type is part of the key (2 == 2.0 == True); -0.0 == 0.0 is not cached.
+        key = (decimals, type(value), value)
+        cacheable = bool(value) or math.copysign(1.0, value) > 0
+        text = self.memo.get(key) if cacheable else None
+        if text is None:
+            shown = int(value) if decimals == 0 and float(value).is_integer() else value
+            text = numberformat.format(
+                shown,
+                self.decimal_separator,
+                decimals,
+                self.grouping,
+                self.thousand_separator,
+                force_grouping=True,
+                use_l10n=True,
+            )
+            if cacheable:
+                self._remember(key, text)
+        return text
+
+    def date(self, day: date, format_name: str) -> str:
+        key = (format_name, type(day), day)
+        text = self.memo.get(key)
+        if text is None:
+            text = formats.date_format(day, format_name)
+            self._remember(key, text)
+        return text
+
+    def _remember(self, key: tuple, text: str) -> None:
+        if len(self.memo) >= self.MAX_ENTRIES:
+            self.memo.clear()
+        self.memo[key] = text
+
+
+_formatters: dict[str | None, _Formatter] = {}
+
+
+def _formatter() -> _Formatter:
+    """The formatter of the active language."""
+    language = get_language()
+    found = _formatters.get(language)
+    if found is None:
+        found = _formatters[language] = _Formatter(language)
+    return found
+
+
+def _forget_formats(**_kwargs: object) -> None:
+    """Settings changed (tests): formats may have too."""
+    _formatters.clear()
+
+
+setting_changed.connect(_forget_formats, dispatch_uid="townsquare.analytics.charts.formats")
+
+
 def format_number(value: float, decimals: int = 0) -> str:
     """The full number in the active language's style (1,234,567 · 1 234 567)."""
-    if float(value).is_integer() and decimals == 0:
-        value = int(value)
-    return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
+    return _formatter().number(value, decimals)
 
 
 def compact_number(value: float, decimals: int = 0) -> str:
@@ -262,11 +346,12 @@ def _date_ticks(start: date, days: int, max_ticks: int) -> tuple[list[date], str
 
 
 def _date_label(day: date, unit: str, first: bool) -> str:
+    formatted = _formatter().date
     if unit == "day":
-        return formats.date_format(day, "MONTH_DAY_FORMAT")
+        return formatted(day, "MONTH_DAY_FORMAT")
     if unit == "year" or (unit == "month" and (first or day.month == 1)):
-        return formats.date_format(day, "M Y" if unit == "month" else "Y")
-    return formats.date_format(day, "M")
+        return formatted(day, "M Y" if unit == "month" else "Y")
+    return formatted(day, "M")
 
 
 def line_chart(
@@ -358,13 +443,12 @@ def line_chart(
         cls="line-chart",
     )
     all_offsets = sorted(set().union(*offsets))
+    formatter = _formatter()
+    number, day_text = formatter.number, formatter.date
     rows = tuple(
         (
-            formats.date_format(origin + timedelta(days=o), "DATE_FORMAT"),
-            tuple(
-                "" if p.get(o) is None else format_number(p[o], 2 if p[o] % 1 else 0)
-                for p in offsets
-            ),
+            day_text(origin + timedelta(days=o), "DATE_FORMAT"),
+            tuple("" if (v := p.get(o)) is None else number(v, 2 if v % 1 else 0) for p in offsets),
         )
         for o in all_offsets
     )
