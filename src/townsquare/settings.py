@@ -217,6 +217,9 @@ CELERY_BEAT_SCHEDULE = {
     "rollup-analytics": {"task": "townsquare.analytics.tasks.rollup_recent", "schedule": 3600.0},
 }
 
+# The demo's generated history (analytics.history_demo): how many days back it goes.
+DEMO_HISTORY_DAYS = int(os.environ.get("DEMO_HISTORY_DAYS", "365"))
+
 # --- Email --------------------------------------------------------------------------------
 _email = dj_email_url.parse(os.environ.get("EMAIL_URL", "console://"))
 # Mail leaves through a background job (core.mail), which hands it to this backend.

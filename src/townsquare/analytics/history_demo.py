@@ -28,6 +28,7 @@ import random
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from townsquare.accounts import actions as account_actions
@@ -41,7 +42,6 @@ from townsquare.forum import actions as forum_actions
 from townsquare.forum.models import Category, Post, Topic
 
 SEED = 2027
-DAYS = 365
 ONCE_KEY = "demo:analytics-history"
 BATCH = 2000
 
@@ -93,7 +93,7 @@ READER_PERSONAS = {
     "occasional": (0.12, 0.12, 0.08),
     "lurker": (0.85, 0.07, 0.0),
 }
-EXTRA_MEMBERS = 250
+EXTRA_MEMBERS = 250  # in a year
 NAMES = {
     "en": (["Alex", "Sam", "Jordan", "Taylor", "Chris", "Morgan", "Jamie", "Robin", "Casey",
             "Drew", "Emma", "Liam", "Olivia", "Noah", "Ava"],
@@ -229,9 +229,14 @@ def _pick(rng: random.Random, weighted: list[tuple]) -> object:
     return rng.choices(values, weights=weights)[0]
 
 
-def _growth(day_index: int) -> float:
-    """0.55 a year ago to 1.0 today: the community grows."""
-    return 0.55 + 0.45 * day_index / DAYS
+def _span(first: date, now: datetime) -> int:
+    """Days of history, ``first`` to today."""
+    return (now.astimezone(UTC).date() - first).days + 1
+
+
+def _growth(day_index: int, span: int) -> float:
+    """0.55 at the start of the history to 1.0 today: the community grows."""
+    return 0.55 + 0.45 * day_index / span
 
 
 def _weekday(day: date) -> float:
@@ -302,11 +307,10 @@ def _visitors(rng: random.Random, site: _Site, first: date, now: datetime) -> li
     """Anonymous visitors' page views, day by day."""
     views: list[Seen] = []
     spike_day = now.date() - timedelta(days=SPIKE[0])
-    for index in range(DAYS):
+    span = _span(first, now)
+    for index in range(span):
         day = first + timedelta(days=index)
-        if day > now.date():
-            break
-        base = VISITORS_THEN + (VISITORS_NOW - VISITORS_THEN) * index / DAYS
+        base = VISITORS_THEN + (VISITORS_NOW - VISITORS_THEN) * index / span
         count = max(0, round(base * _weekday(day) * rng.uniform(0.8, 1.2)))
         crowd = SPIKE[1] if day == spike_day else 0
         for n in range(count + crowd):
@@ -324,19 +328,21 @@ def _visitors(rng: random.Random, site: _Site, first: date, now: datetime) -> li
     return views
 
 
-def _extra_members(rng: random.Random, now: datetime) -> list[int]:
+def _extra_members(rng: random.Random, first: date, now: datetime) -> list[int]:
     """Members who signed up over the year, more of them lately (the community grows),
     and who mostly read: the demo's named people all write, a real community does not."""
     guidelines = current_guidelines()
     made = []
-    for n in range(EXTRA_MEMBERS):
+    span = _span(first, now)
+    for n in range(round(EXTRA_MEMBERS * span / 365)):  # as many as a year brings
         language = _pick(rng, LANGUAGE_WEIGHTS)
         given, family = rng.choice(NAMES[language][0]), rng.choice(NAMES[language][1])
         handle = f"reader{n + 1:03d}"
         if User.objects.filter(handle=handle).exists():
             continue
         # Linear growth of sign-ups: the density of a join day rises with its index.
-        joined = now - timedelta(days=DAYS * (1 - math.sqrt(rng.random())), hours=rng.random())
+        ago = (span - 1) * (1 - math.sqrt(rng.random()))
+        joined = now - timedelta(days=ago, hours=rng.random())
         with activity.as_of(joined):
             user = account_actions.register_member(
                 email=f"{handle}@readers.example.com", handle=handle,
@@ -375,6 +381,7 @@ def _members(
     returned to be written in bulk."""
     views: list[Seen] = []
     counts = Counter(visits=0, reactions=0, quiet=0)
+    span = _span(first, now)
     members = list(User.objects.filter(is_active=True).order_by("pk"))
     for user in members:
         _share, visit, react = _persona(rng, user, user.pk in readers)
@@ -388,7 +395,7 @@ def _members(
         day = joined
         while day <= last:
             index = (day - first).days
-            if rng.random() < visit * _growth(index) * _weekday(day):
+            if rng.random() < visit * _growth(index, span) * _weekday(day):
                 at = max(_moment(rng, day, now), user.date_joined)
                 account_actions.touch_visit(user, at=at)
                 counts["visits"] += 1
@@ -429,9 +436,10 @@ def _questions(rng: random.Random, first: date, now: datetime) -> dict[str, int]
     people = list(User.objects.filter(is_active=True).order_by("pk"))
     staff = [u for u in people if u.role != Role.MEMBER]
     counts = Counter(questions=0, answers=0, solved=0)
-    for index in range(DAYS):
+    span = _span(first, now)
+    for index in range(span):
         day = first + timedelta(days=index)
-        rate = (QUESTIONS_THEN + (QUESTIONS_NOW - QUESTIONS_THEN) * index / DAYS) / 7
+        rate = (QUESTIONS_THEN + (QUESTIONS_NOW - QUESTIONS_THEN) * index / span) / 7
         for _ in range(_poisson(rng, rate * _weekday(day))):
             language = _pick(rng, LANGUAGE_WEIGHTS)
             if not wanted[language]:
@@ -495,8 +503,8 @@ def load() -> dict[str, int]:
 def _load() -> dict[str, int]:
     rng = random.Random(SEED)
     now = timezone.now()
-    first = now.astimezone(UTC).date() - timedelta(days=DAYS - 1)
-    readers = set(_extra_members(rng, now))
+    first = now.astimezone(UTC).date() - timedelta(days=settings.DEMO_HISTORY_DAYS - 1)
+    readers = set(_extra_members(rng, first, now))
     counts = _questions(rng, first, now) | {"members": len(readers)}
     posts = list(
         Post.objects.filter(deleted_at__isnull=True, topic__category__read_access="everyone")
@@ -508,4 +516,4 @@ def _load() -> dict[str, int]:
     views = _visitors(rng, site, first, now) + member_views
     for start in range(0, len(views), BATCH):
         PageView.objects.bulk_create([seen.as_row() for seen in views[start : start + BATCH]])
-    return counts | visits | {"pageviews": len(views)}
+    return counts | visits | {"pageviews": len(views), "days": settings.DEMO_HISTORY_DAYS}

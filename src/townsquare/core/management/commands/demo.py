@@ -122,7 +122,7 @@ class Command(BaseCommand):
             )
         if history := history_demo.load():
             self.stdout.write(
-                "History: a year of {members} more members, {pageviews} page views, {visits} "
+                "History ({days} days): {members} more members, {pageviews} page views, {visits} "
                 "member visits, "
                 "{reactions} reactions, {questions} questions ({answers} answered, {solved} "
                 "solved); {quiet} members went quiet.".format(**history)
