@@ -26,7 +26,7 @@ def demo(settings, capsys) -> str:
     return capsys.readouterr().out
 
 
-def test_history_is_backdated_and_consistent(demo):
+def test_history_is_backdated_consistent_and_on_the_dashboard(demo):
     now = timezone.now()
     out = demo
     assert re.search(r"History \(60 days\): \d+ more members, \d+ page views", out)
@@ -78,8 +78,8 @@ def test_history_is_backdated_and_consistent(demo):
     assert history_demo.load() == {}
     assert (PageView.objects.count(), ActivityEvent.objects.count()) == counts
 
-
-def test_dashboard_shows_the_history(demo):
+    # The dashboard shows figures on first open, for 30 days and the whole history. (One
+    # test: loading the demo is the slow part.)
     client = Client()
     client.force_login(User.objects.get(email="manager@example.com"))
     for query in ("", f"?from={timezone.now().date() - timedelta(days=59):%Y-%m-%d}"):
