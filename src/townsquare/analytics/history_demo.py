@@ -275,6 +275,7 @@ def _visit_views(
     rng: random.Random,
     site: _Site,
     at: datetime,
+    now: datetime,
     *,
     user_id: int | None,
     address: str,
@@ -282,13 +283,14 @@ def _visit_views(
     referrer: str,
     pages: int,
 ) -> list[Seen]:
-    """The page views of one visit: the landing page from its source, then internal."""
+    """The page views of one visit: the landing page from its source, then internal
+    (none later than ``now``)."""
     views = []
     for n in range(pages):
         path, route, area = site.path(rng, at)
         views.append(
             Seen(
-                created_at=at + timedelta(minutes=2 * n),
+                created_at=min(at + timedelta(minutes=2 * n), now),
                 user_id=user_id,
                 address=address,
                 user_agent="Mozilla/5.0 (demo)",
@@ -322,7 +324,7 @@ def _visitors(rng: random.Random, site: _Site, first: date, now: datetime) -> li
             at = _moment(rng, day, now)
             pages = 1 + min(int(rng.expovariate(0.7)), 9)
             views += _visit_views(
-                rng, site, at, user_id=None, address=f"visitor-{day}-{n}", source=source,
+                rng, site, at, now, user_id=None, address=f"visitor-{day}-{n}", source=source,
                 referrer=referrer, pages=pages,
             )  # fmt: skip
     return views
@@ -401,17 +403,17 @@ def _members(
                 counts["visits"] += 1
                 source = _pick(rng, MEMBER_SOURCES)
                 views += _visit_views(
-                    rng, site, at, user_id=user.pk, address=f"member-{user.pk}", source=source,
+                    rng, site, at, now, user_id=user.pk, address=f"member-{user.pk}", source=source,
                     referrer=_pick(rng, REFERRERS[source]), pages=rng.randint(1, 6),
                 )  # fmt: skip
                 if rng.random() < react:
-                    counts["reactions"] += _react(rng, user, at, posts)
+                    counts["reactions"] += _react(rng, user, at, now, posts)
             day += timedelta(days=1)
     return views, dict(counts)
 
 
-def _react(rng: random.Random, user: User, at: datetime, posts: list[tuple]) -> int:
-    """One to three reactions to recent posts by others (of the last 60 days)."""
+def _react(rng: random.Random, user: User, at: datetime, now: datetime, posts: list[tuple]) -> int:
+    """One or two reactions to recent posts by others (of the last 60 days)."""
     times = [created for _pk, _author, created in posts]
     window = posts[
         bisect.bisect_left(times, at - timedelta(days=60)) : bisect.bisect_left(times, at)
@@ -419,7 +421,7 @@ def _react(rng: random.Random, user: User, at: datetime, posts: list[tuple]) -> 
     recent = [p for p in window if p[1] != user.pk]
     given = 0
     for post_id, _author, created in rng.sample(recent, k=min(len(recent), rng.randint(1, 2))):
-        when = max(at, created + timedelta(minutes=5))
+        when = min(max(at, created + timedelta(minutes=5)), now)
         post = Post(pk=post_id)
         if forum_actions.import_reaction(user, post, _pick(rng, REACTIONS), at=when):
             given += 1
