@@ -24,6 +24,7 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PAGEVIEW_BUFFER_SIZE = 1  # write each page view at once, so tests can see it
+    settings.DEMO_HISTORY_DAYS = 21  # the demo's generated history: three weeks are enough
     # Rate limits and new members' daily limits are off, as in Discourse's suite: tests
     # post freely. The tests of the limits turn them on (the ``limits_on`` fixture).
     settings.MODERATION_LIMITS_ENABLED = False

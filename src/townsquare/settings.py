@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -218,7 +219,15 @@ CELERY_BEAT_SCHEDULE = {
     "rollup-analytics": {"task": "townsquare.analytics.tasks.rollup_recent", "schedule": 3600.0},
     # Scores new, edited and moved posts; drops deleted and hidden ones.
     "score-sentiment": {"task": "townsquare.analytics.tasks.score_sentiment", "schedule": 3600.0},
+    # Mondays after the night's rollups have closed Sunday: last week's figures to managers.
+    "analytics-weekly-report": {
+        "task": "townsquare.analytics.tasks.send_weekly_report",
+        "schedule": crontab(minute=30, hour=6, day_of_week="mon"),
+    },
 }
+
+# The demo's generated history (analytics.history_demo): how many days back it goes.
+DEMO_HISTORY_DAYS = int(os.environ.get("DEMO_HISTORY_DAYS", "365"))
 
 # --- Email --------------------------------------------------------------------------------
 _email = dj_email_url.parse(os.environ.get("EMAIL_URL", "console://"))

@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -108,18 +108,18 @@ def accept_guidelines(user: User, version: GuidelinesVersion) -> None:
 
 
 @transaction.atomic
-def touch_visit(member: User) -> None:
+def touch_visit(member: User, *, at: datetime | None = None) -> None:
     """Note that a member is here. After a gap of over an hour a new visit starts, and the
     end of the one before becomes ``previous_visit_at``: the forum's "new since your last
-    visit"."""
-    now = timezone.now()
+    visit". ``at``: a past visit replayed in order (the demo's history, importers)."""
+    now = at or timezone.now()
     last = member.last_seen_at
     if last is not None and now - last < SEEN_RESOLUTION:
         return
     changes = {"last_seen_at": now}
     if last is None or now - last >= VISIT_GAP:
         changes["previous_visit_at"] = last or member.date_joined
-        activity.record(member, "member.visited", member)
+        activity.record(member, "member.visited", member, at=now)
     User.objects.filter(pk=member.pk).update(**changes)
     for field, value in changes.items():
         setattr(member, field, value)

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from townsquare.core.jobs import job
 
 
@@ -17,3 +19,13 @@ def score_sentiment() -> int:
     from townsquare.analytics import sentiment_rollup
 
     return sentiment_rollup.score_recent()
+
+
+@job(max_attempts=5, backoff=300)
+def send_weekly_report(now: str | None = None) -> int:
+    """Mondays: last week's figures to managers and admins (analytics.weekly_report).
+    Sends nothing twice, so a rerun or a retry is safe. ``now`` (ISO 8601): tests,
+    replays."""
+    from townsquare.analytics import weekly_report
+
+    return weekly_report.send(datetime.fromisoformat(now) if now else None)

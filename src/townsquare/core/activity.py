@@ -26,6 +26,8 @@ class Origin:
 
 _DEFAULT_ORIGIN = Origin()
 _origin: ContextVar[Origin] = ContextVar("activity_origin", default=_DEFAULT_ORIGIN)
+# The time events are stamped with when no ``at`` is given (None: now), set by ``as_of``.
+_clock: ContextVar[datetime | None] = ContextVar("activity_clock", default=None)
 
 
 @contextmanager
@@ -37,6 +39,17 @@ def origin(channel: str, source: str = Source.DIRECT) -> Iterator[None]:
         _origin.reset(token)
 
 
+@contextmanager
+def as_of(at: datetime) -> Iterator[None]:
+    """Stamp the events recorded inside the block with ``at`` instead of now: importers and
+    the demo replay history through actions that do not take a time themselves."""
+    token = _clock.set(at)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
 def record(
     actor: Any,
     verb: str,
@@ -45,7 +58,8 @@ def record(
     at: datetime | None = None,
     **data: Any,
 ) -> ActivityEvent:
-    """Append an event. ``at`` backdates it, for importers and the demo's history."""
+    """Append an event. ``at`` (or an enclosing ``as_of``) backdates it, for importers and
+    the demo's history."""
     current = _origin.get()
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
     return ActivityEvent.objects.create(
@@ -57,5 +71,5 @@ def record(
         channel=current.channel,
         source=current.source,
         data=data,
-        created_at=at or timezone.now(),
+        created_at=at or _clock.get() or timezone.now(),
     )

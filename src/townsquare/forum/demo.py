@@ -11,6 +11,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from townsquare.accounts.models import Role, User
+from townsquare.core import activity
 from townsquare.forum import actions
 from townsquare.forum.models import Category, Poll
 
@@ -85,9 +86,12 @@ def load() -> dict[str, int]:
 
 
 def _react(post, reactions: dict[str, list[str]], people: dict[str, User]) -> None:
+    """Reactions came in the hours after the post (so the analytics see them then)."""
+    now = timezone.now()
     for kind, handles in reactions.items():
-        for handle in handles:
-            actions.add_reaction(people[handle], post, kind)
+        for n, handle in enumerate(handles):
+            at = min(post.created_at + timedelta(hours=1 + 3 * n), now)
+            actions.import_reaction(people[handle], post, kind, at=at)
 
 
 def _vote_in_polls(people: dict[str, User]) -> None:
@@ -95,9 +99,12 @@ def _vote_in_polls(people: dict[str, User]) -> None:
     chooser = random.Random(2026)  # the same demo every time
     # The demo's own member@ account is left out, so whoever tries the demo can vote.
     voters = [u for u in people.values() if u.role == Role.MEMBER and u.handle != "member"][:60]
-    for poll in Poll.objects.prefetch_related("options").order_by("pk"):
+    now = timezone.now()
+    for poll in Poll.objects.select_related("post").prefetch_related("options").order_by("pk"):
         options = list(poll.options.all())
-        for voter in chooser.sample(voters, k=min(35, len(voters))):
+        for n, voter in enumerate(chooser.sample(voters, k=min(35, len(voters)))):
             count = 1 if poll.kind == "single" else chooser.randint(1, poll.max_choices or 2)
             picked = chooser.sample(options, k=count)
-            actions.vote(voter, poll, [option.pk for option in picked])
+            # Votes came in over the days after the poll was posted.
+            with activity.as_of(min(poll.post.created_at + timedelta(hours=2 + 5 * n), now)):
+                actions.vote(voter, poll, [option.pk for option in picked])

@@ -612,7 +612,7 @@ def set_mail_settings(user: User, **values: object) -> MailSettings:
     """A member chooses their digest rhythm and hour and which mailings they receive."""
     from django.core.exceptions import ValidationError
 
-    allowed = {"digest", "digest_hour", "announcements", "onboarding"}
+    allowed = {"digest", "digest_hour", "announcements", "onboarding", "analytics_report"}
     if set(values) - allowed:
         raise ValueError(f"unknown mail settings {sorted(set(values) - allowed)}")
     if "digest" in values and values["digest"] not in DigestFrequency.values:
@@ -648,6 +648,8 @@ def unsubscribe(user: User, stream: str, kind: str = "") -> None:
         set_mail_settings(user, announcements=False)
     elif stream == Stream.ONBOARDING:
         set_mail_settings(user, onboarding=False)
+    elif stream == Stream.ANALYTICS_REPORT:
+        set_mail_settings(user, analytics_report=False)
     else:
         raise ValueError(f"unknown mail stream {stream!r}")
     activity.record(user, "mail.unsubscribed", None, stream=stream, kind=kind)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from townsquare.core import permissions
 from townsquare.notifications.models import DigestFrequency
 
 
@@ -17,3 +18,12 @@ class MailSettingsForm(forms.Form):
         label=_("Announcements and newsletters from the community team"), required=False
     )
     onboarding = forms.BooleanField(label=_("The welcome series for new members"), required=False)
+    analytics_report = forms.BooleanField(
+        label=_("The weekly analytics report (community managers)"), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only those who may read the community's figures are sent them.
+        if user is None or not permissions.may_view_analytics(user):
+            del self.fields["analytics_report"]

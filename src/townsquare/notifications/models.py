@@ -203,6 +203,8 @@ class Stream(models.TextChoices):
     DIGEST = "digest", _("The digest")
     ANNOUNCEMENTS = "announcements", _("Announcements and newsletters")
     ONBOARDING = "onboarding", _("Welcome series")
+    # Managers and admins only (analytics.weekly_report): the community's figures.
+    ANALYTICS_REPORT = "analytics_report", _("Weekly analytics report")
 
 
 class MailSettings(models.Model):
@@ -218,6 +220,7 @@ class MailSettings(models.Model):
     digest_hour = models.PositiveSmallIntegerField(_("digest hour (your time)"), default=7)
     announcements = models.BooleanField(_("announcements and newsletters"), default=True)
     onboarding = models.BooleanField(_("welcome series"), default=True)
+    analytics_report = models.BooleanField(_("weekly analytics report"), default=True)
     digest_sent_at = models.DateTimeField(null=True, blank=True)
     notifications_mailed_at = models.DateTimeField(null=True, blank=True)
 
@@ -231,4 +234,6 @@ class MailSettings(models.Model):
             return self.announcements
         if stream == Stream.ONBOARDING:
             return self.onboarding
+        if stream == Stream.ANALYTICS_REPORT:
+            return self.analytics_report
         return True  # notification mail follows the channel chosen for each kind

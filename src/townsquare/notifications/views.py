@@ -103,7 +103,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "digest_hour": current.digest_hour,
             "announcements": current.announcements,
             "onboarding": current.onboarding,
-        }
+            "analytics_report": current.analytics_report,
+        },
+        user=user,
     )
     return _preferences_page(request, form)
 
@@ -238,7 +240,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def mail_settings(request: HttpRequest) -> HttpResponse:
     """The digest and mailings part of the notification settings page."""
-    form = MailSettingsForm(request.POST)
+    form = MailSettingsForm(request.POST, user=request.user)
     if not form.is_valid():
         return _preferences_page(request, form, status=400)
     actions.set_mail_settings(request.user, **form.cleaned_data)

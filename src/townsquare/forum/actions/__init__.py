@@ -30,6 +30,7 @@ from townsquare.forum.actions.posting import (
 from townsquare.forum.actions.reactions import (
     add_bookmark,
     add_reaction,
+    import_reaction,
     remove_bookmark,
     remove_reaction,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "delete_category",
     "delete_post",
     "edit_post",
+    "import_reaction",
     "mark_read",
     "merge_topics",
     "move_topic",

@@ -1,5 +1,7 @@
 """Reactions to posts and members' bookmarks."""
 
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -48,6 +50,28 @@ def add_reaction(actor: User, post: Post, kind: str) -> Post:
         )  # fmt: skip
         notify_on_commit("reaction", post.pk, actor=actor.pk, kind=kind)
     return post
+
+
+@transaction.atomic
+def import_reaction(member: User, post: Post, kind: str, *, at: datetime) -> bool:
+    """A reaction given in the past (importers, the demo's history): written with its
+    original time, counted on the post and topic like any other, nobody notified. Returns
+    whether it was new (a member reacts once per kind)."""
+    if kind not in ReactionKind.values:
+        raise ValidationError({"kind": _("Unknown reaction.")})
+    post = _locked_post(post)
+    if post.author_id == member.pk:
+        raise ValidationError(_("You cannot react to your own post."))
+    _reaction, created = Reaction.objects.get_or_create(
+        post=post, user=member, kind=kind, defaults={"created_at": at}
+    )
+    if created:
+        _count(post, kind, +1)
+        activity.record(
+            member, "post.reacted", post, at=at, kind=kind, topic=post.topic_id,
+            category=post.topic.category_id,
+        )  # fmt: skip
+    return created
 
 
 @transaction.atomic

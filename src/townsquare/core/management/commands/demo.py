@@ -8,8 +8,15 @@ from django.utils import timezone
 
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import Role, User
-from townsquare.analytics import goals_demo, revenue_demo, satisfaction_demo, sentiment_demo
-from townsquare.core import actions
+from townsquare.analytics import (
+    goals_demo,
+    history_demo,
+    revenue_demo,
+    rollups,
+    satisfaction_demo,
+    sentiment_demo,
+)
+from townsquare.core import actions, activity
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
 from townsquare.forum import demo as forum_demo
@@ -28,6 +35,8 @@ STAFF = [
     ("member@example.com", "member", "Mei Member", Role.MEMBER),
 ]
 DEMO_PASSWORD = "townsquare-demo"
+#: How long ago the demo's staff joined (the members joined over the year since).
+STAFF_DAYS = 380
 
 
 class Command(BaseCommand):
@@ -46,35 +55,42 @@ class Command(BaseCommand):
             )  # fmt: skip
         community = get_community()
         created = 0
+        # The team has been there from the start, a little over a year ago; their sign-up
+        # (like everyone's) is in the activity log at that time, not today.
+        started = timezone.now() - timedelta(days=STAFF_DAYS)
         for email, handle, name, role in STAFF:
             if not User.objects.filter(email__iexact=email).exists():
-                user = create_account(
-                    email=email, handle=handle, display_name=name, password=DEMO_PASSWORD,
-                    role=role,
-                )  # fmt: skip
-                account_actions.accept_guidelines(user, guidelines)
+                with activity.as_of(started):
+                    user = create_account(
+                        email=email, handle=handle, display_name=name, password=DEMO_PASSWORD,
+                        role=role,
+                    )  # fmt: skip
+                    account_actions.accept_guidelines(user, guidelines)
+                User.objects.filter(pk=user.pk).update(date_joined=started)
                 created += 1
         existing = {h.lower() for h in User.objects.values_list("handle", flat=True)}
         for index, person in enumerate(data["people"]):
             if person["handle"].lower() in existing:
                 continue
-            user = account_actions.register_member(
-                email=f"{person['handle']}@members.example.com",
-                handle=person["handle"],
-                display_name=person["display_name"],
-                password=None,
-                language=person["language"],
-                timezone_name=person["timezone"],
-            )
-            account_actions.accept_guidelines(user, guidelines)
-            account_actions.update_profile(
-                user, user, bio=person["bio"], company=person["company"],
-                job_title=person["job_title"], location=person["location"],
-                expertise=person["expertise"],
-            )  # fmt: skip
             # The demo's people joined over the past year, not all this minute (so the
-            # directory's newest members and the welcome series look like a real community).
+            # directory's newest members, the welcome series and the analytics look like a
+            # real community): their sign-up events are stamped with that time too.
             joined = timezone.now() - timedelta(days=20 + (index * 37) % 340)
+            with activity.as_of(joined):
+                user = account_actions.register_member(
+                    email=f"{person['handle']}@members.example.com",
+                    handle=person["handle"],
+                    display_name=person["display_name"],
+                    password=None,
+                    language=person["language"],
+                    timezone_name=person["timezone"],
+                )
+                account_actions.accept_guidelines(user, guidelines)
+                account_actions.update_profile(
+                    user, user, bio=person["bio"], company=person["company"],
+                    job_title=person["job_title"], location=person["location"],
+                    expertise=person["expertise"],
+                )  # fmt: skip
             User.objects.filter(pk=user.pk).update(date_joined=joined)
             created += 1
         self.stdout.write(
@@ -111,6 +127,13 @@ class Command(BaseCommand):
                     **moderation
                 )
             )
+        if history := history_demo.load():
+            self.stdout.write(
+                "History ({days} days): {members} more members, {pageviews} page views, {visits} "
+                "member visits, "
+                "{reactions} reactions, {questions} questions ({answers} answered, {solved} "
+                "solved); {quiet} members went quiet.".format(**history)
+            )
         if surveys := satisfaction_demo.load():
             self.stdout.write(
                 "Surveys: {nps} NPS answers, {dismissed} “not now”, {csat} CSAT ratings.".format(
@@ -130,6 +153,9 @@ class Command(BaseCommand):
                 "Revenue: {accounts} CRM accounts, {linked} linked to members, {unmatched} "
                 "left to match.".format(**revenue)
             )
+        # Last: the dashboards read daily aggregates of everything loaded above.
+        days = rollups.rebuild()
+        self.stdout.write(f"Analytics: {days} days rolled up.")
         self.stdout.write(self.style.SUCCESS("Sign in as an administrator:"))
         self.stdout.write(f"  email:    {STAFF[0][0]}\n  password: {DEMO_PASSWORD}")
         self.stdout.write("Also: manager@, moderator@ and member@example.com, same password.")
