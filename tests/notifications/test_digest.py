@@ -74,9 +74,16 @@ def send(django_capture_on_commit_callbacks):
 
 
 def due_now(*users: User, frequency: str = DigestFrequency.DAILY) -> None:
-    """Each member's digest hour is the hour it is now where they live."""
+    """Each member's digest hour is the hour it is now where they live. Members with no
+    mail settings yet get an hour twelve hours away, so that the default (weekly at 7)
+    does not make them due when a test happens to run between 7 and 10 in their zone."""
+    now = timezone.now()
+    chosen = [user.pk for user in users]
+    for other in User.objects.exclude(pk__in=chosen).filter(mail_settings__isnull=True):
+        away = (now.astimezone(ZoneInfo(other.timezone)).hour + 12) % 24
+        actions.set_mail_settings(other, digest_hour=away)
     for user in users:
-        hour = timezone.now().astimezone(ZoneInfo(user.timezone)).hour
+        hour = now.astimezone(ZoneInfo(user.timezone)).hour
         actions.set_mail_settings(user, digest=frequency, digest_hour=hour)
 
 
