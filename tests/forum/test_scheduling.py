@@ -121,3 +121,17 @@ def test_the_embedded_scheduler_publishes_without_a_broker(manager, general):
     assert Topic.objects.filter(title=scheduled.title).count() == 1
     # Within the interval nothing runs again.
     assert scheduler.run_due(last_run, now=1030.0) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_scheduler_runs_a_weekly_job_at_its_time_not_at_start():
+    """The Monday report is a crontab: not sent because a laptop's server started, but
+    once a Monday 06:30 UTC has passed since the job last ran."""
+    from townsquare.core import scheduler
+
+    last_run: dict = {}
+    assert "analytics-weekly-report" not in scheduler.run_due(last_run, now=1e9)
+    assert last_run["analytics-weekly-report"] <= timezone.now()
+    last_run["analytics-weekly-report"] = timezone.now() - timedelta(days=8)
+    assert "analytics-weekly-report" in scheduler.run_due(last_run, now=1e9 + 1)
+    assert "analytics-weekly-report" not in scheduler.run_due(last_run, now=1e9 + 2)

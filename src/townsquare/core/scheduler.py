@@ -8,27 +8,41 @@ works on), so two web workers ticking side by side do no harm.
 import logging
 import threading
 import time
+from datetime import datetime
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 
 from townsquare.celery import app
 
 logger = logging.getLogger(__name__)
 
 
-def _interval(entry: dict) -> float:
+def _due(name: str, entry: dict, last_run: dict[str, float | datetime], now: float) -> bool:
+    """Whether a job is due, and if so mark it run. Intervals count on the monotonic clock
+    from the first tick (so every interval job runs at start); a crontab (the Monday
+    report) goes by the wall clock and, as in celery beat, first runs at its next time."""
     schedule = entry["schedule"]
-    return float(getattr(schedule, "total_seconds", lambda: schedule)())
+    if hasattr(schedule, "is_due"):
+        wall = timezone.now()
+        if not schedule.is_due(last_run.setdefault(name, wall)).is_due:
+            return False
+        last_run[name] = wall
+        return True
+    interval = float(getattr(schedule, "total_seconds", lambda: schedule)())
+    if now - last_run.get(name, 0.0) < interval:
+        return False
+    last_run[name] = now
+    return True
 
 
-def run_due(last_run: dict[str, float], now: float) -> list[str]:
-    """Run every job whose interval has passed since it last ran; return their names."""
+def run_due(last_run: dict[str, float | datetime], now: float) -> list[str]:
+    """Run every job that is due (see ``_due``); return their names."""
     ran = []
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        if now - last_run.get(name, 0.0) < _interval(entry):
+        if not _due(name, entry, last_run, now):
             continue
-        last_run[name] = now
         try:
             if entry["task"] not in app.tasks:
                 app.loader.import_default_modules()  # finds every app's tasks.py
@@ -42,7 +56,7 @@ def run_due(last_run: dict[str, float], now: float) -> list[str]:
 
 
 def _loop(tick: float) -> None:
-    last_run: dict[str, float] = {}
+    last_run: dict[str, float | datetime] = {}
     while True:
         close_old_connections()
         run_due(last_run, time.monotonic())
