@@ -64,6 +64,13 @@ class SurveyAnswer(models.Model):
         indexes = [
             models.Index(fields=["kind", "created_at"], name="survey_period"),
             models.Index(fields=["member", "kind", "-created_at"], name="survey_member_latest"),
+            # The satisfaction page's latest comments: read newest first, stopping at 20,
+            # instead of sorting the period's answers.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="survey_latest_comments",
+                condition=Q(score__isnull=False) & ~Q(comment=""),
+            ),
         ]
 
     def __str__(self) -> str:
