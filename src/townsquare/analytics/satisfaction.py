@@ -27,7 +27,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.analytics.periods import Period, Row
@@ -76,15 +76,15 @@ class Counts:
         return self._share(self.high) if self.answers else None
 
 
-def _counted(bucket: Case | TruncMonth, since: date, until: date) -> dict[tuple, Counts]:
+def _counted(bucket: Case | Value, since: date, until: date) -> dict[tuple, Counts]:
     """The scored answers of the days ``since``..``until`` by kind and by ``bucket`` (a
-    period's name, or a month; None leaves a row out), each NPS member's latest answer in
-    a bucket counting once: one grouped query."""
-    scored = (
-        SurveyAnswer.objects.filter(score__isnull=False, **_span(Period(since, until)))
-        .annotate(bucket=bucket)
-        .filter(bucket__isnull=False)
-    )
+    period's or a month's number, which must be set for every answer of those days), each
+    NPS member's latest answer in a bucket counting once: one grouped query."""
+    # No "bucket is not null" filter: every caller's buckets cover since..until exactly,
+    # and repeating the bucket's CASE in the WHERE clause cost a third evaluation a row.
+    scored = SurveyAnswer.objects.filter(
+        score__isnull=False, **_span(Period(since, until))
+    ).annotate(bucket=bucket)
     stands_for_member = Q(kind=Kind.NPS, member__isnull=False)
     # A member's NPS answers: the latest in each bucket. Ranking only these rows, by
     # integer and timestamp keys, keeps the sort small.
@@ -225,24 +225,24 @@ def monthly(period: Period) -> list[tuple[date, Counts, Counts]]:
     """(month, NPS counts, CSAT counts) for each month of the trend, one grouped query;
     within a month each member's latest NPS answer counts once."""
     months = trend_months(period)
-    end = _months_before(months[-1], -1) - timedelta(days=1)
-    found = _counted(TruncMonth("created_at", tzinfo=UTC), months[0], end)
-    by_month: dict[tuple[str, date], Counts] = {}
-    for (kind, bucket), figures in found.items():
-        month = _as_month(bucket)
-        by_month[kind, month] = figures
+    bounds = [*months, _months_before(months[-1], -1)]
+    # Each month by its number in the trend, from plain comparisons of created_at: the
+    # window sorts by an integer, and SQLite need not call its Python date functions
+    # (TruncMonth) for every answer, which cost it 2 seconds for a year of 100,000.
+    bucket = Case(
+        *(
+            When(created_at__gte=_start(bounds[n]), created_at__lt=_start(bounds[n + 1]), then=n)
+            for n in range(len(months))
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+    found = _counted(bucket, months[0], bounds[-1] - timedelta(days=1))
+    by_month = {(kind, months[n]): figures for (kind, n), figures in found.items()}
     return [
         (m, by_month.get((Kind.NPS, m), Counts()), by_month.get((Kind.CSAT, m), Counts()))
         for m in months
     ]
-
-
-def _as_month(bucket: date | datetime | str) -> date:
-    """A month bucket as the database returns it to a raw cursor: a (naive) datetime on
-    PostgreSQL, text such as "2026-11-01 00:00:00" on SQLite."""
-    if isinstance(bucket, str):
-        return date.fromisoformat(bucket[:10])
-    return bucket.date() if isinstance(bucket, datetime) else bucket
 
 
 def latest_comments(period: Period, limit: int = LATEST_COMMENTS) -> list[SurveyAnswer]:
