@@ -126,6 +126,25 @@ def test_monthly_trend_counts_each_members_latest_answer_of_the_month():
     assert by_month[date(2026, 3, 1)] == (None, 0, None)
 
 
+def test_monthly_trend_ties_deleted_members_and_csat_by_hand():
+    ann, ben = person(), person()
+    nps(ann, 10, date(2026, 3, 2), hour=9)
+    nps(ann, 2, date(2026, 3, 2), hour=9)  # the same moment: the later row is Ann's latest
+    nps(None, 9, date(2026, 3, 3))  # a deleted member's answers each count
+    nps(None, 10, date(2026, 3, 4))
+    csat(ben, 5, date(2026, 3, 5), topic=1)  # every CSAT answer counts
+    csat(ben, 2, date(2026, 3, 5), topic=2)
+    nps(ben, 7, date(2026, 2, 28), hour=23)  # February's, not March's
+    # March: 3 answers, promoters 2 (66.67 per cent), detractors 1 (33.33): NPS 33.34;
+    # CSAT 1 of 2 = 50. February: one passive, NPS 0.
+    months = satisfaction.monthly(MARCH)
+    by_month = {m: (n.nps, n.answers, n.middle, c.csat, c.answers) for m, n, c in months}
+    assert by_month[date(2026, 3, 1)] == (33.34, 3, 0, 50, 2)
+    assert by_month[date(2026, 2, 1)] == (0, 1, 1, None, 0)
+    assert metrics.series("nps", MARCH).total == 33.34
+    assert metrics.series("csat", MARCH).total == 50
+
+
 def test_a_category_filter_has_no_satisfaction_figure():
     nps(person(), 10, DAY)
     assert metrics.series("nps", MARCH, categories=[1]).total is None
