@@ -183,3 +183,16 @@ def test_the_page_runs_a_fixed_number_of_queries(manager_client, manager, histor
     )
     assert CrmAccount.objects.count() == 20
     assert count() == few
+
+
+def test_a_demo_customer_since_29_february_renews_on_28_february():
+    from townsquare.analytics import revenue_demo
+
+    row = revenue_demo._row(
+        "CRM-1", "leap@example.com", 100.0, date(2024, 2, 29), date(2026, 11, 27)
+    )
+    assert row["renewal_date"] == "2027-02-28"
+    row = revenue_demo._row(
+        "CRM-2", "may@example.com", 100.0, date(2023, 5, 31), date(2026, 11, 27)
+    )
+    assert row["renewal_date"] == "2027-05-31"

@@ -68,7 +68,8 @@ def load() -> dict[str, int]:
 
 
 def _row(crm_id: str, email: str, value: float, since: date, today: date) -> dict:
-    renewal = since.replace(year=today.year) if (since.month, since.day) != (2, 29) else since
+    # The yearly renewal on the anniversary (28 February for a 29 February customer).
+    renewal = date(today.year, since.month, min(since.day, 28) if since.month == 2 else since.day)
     if renewal <= today:
         renewal = renewal.replace(year=today.year + 1)
     return {
