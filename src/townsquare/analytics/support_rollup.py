@@ -10,7 +10,8 @@ questions that events above the rollup's watermark touched: a new question or re
 accepted or withdrawn answer, a deletion, a move, or a change to a category.
 
 Each refresh then recomputes the daily per-category sums (SupportDay) of the days its
-questions were asked or solved on, before and after: what the pages read.
+questions were asked or solved on, before and after, and the monthly sums (SupportMonth)
+of those days' months: what the pages read.
 """
 
 from collections import defaultdict
@@ -211,7 +212,7 @@ def _write(rows: list[dict], staff: StaffHistory, days: set[date]) -> int:
     return len(QuestionFact.objects.bulk_create(facts))
 
 
-def _chunks(days: list[date]) -> list[list[date] | None]:
+def _chunks(days: list[date]) -> list[list[date]]:
     return [days[n : n + 500] for n in range(0, len(days), 500)]
 
 
