@@ -12,14 +12,18 @@ actions would write): 85 % get a first reply by another member after 10 minutes 
 days, 20 % of those from staff, and 55 % an accepted answer. A few role changes are put in
 the log. Measured, in this one process:
 
-* ``rebuild``: ``support_rollup.refresh()`` — every question's facts;
+* ``rebuild``: ``support_rollup.refresh()`` — every question's facts, then the daily and
+  monthly per-category sums the page reads;
 * ``hourly``: a day's worth of new questions and replies (with their activity events),
   then ``support_rollup.refresh_touched`` over the new events;
 * ``page``: GET /manage/analytics/support/ through the Django test client as a manager,
   for the last 30 and 365 days (7 runs each after one warm-up: median and max), and
-  ``support.summary`` alone for 365 days (a count query and two median queries).
+  ``support.summary`` alone for 365 days (two queries: whole months, remaining days).
 
-Results go to bench/results/support-<vendor>.json.
+Results go to bench/results/support-<vendor><suffix>.json. With ``--facts-only`` the
+questions are written straight into the fact table (no topics, posts or rebuild: a
+minute instead of a quarter of an hour), then the daily sums are built and the page
+timed; results in support-<vendor>-facts-only<suffix>.json.
 """
 
 import argparse
@@ -132,6 +136,53 @@ def populate(questions: int, rng: random.Random) -> dict:
     return {"manager": manager, "categories": categories, "regular": regular, **written}
 
 
+def populate_facts(questions: int, rng: random.Random) -> dict:
+    """``--facts-only``: the same questions written straight into the fact table (what
+    the page reads), without topics and posts: minutes instead of a quarter of an hour,
+    for measuring the page only."""
+    from townsquare.accounts.models import Role, User
+    from townsquare.analytics.models import QuestionFact
+    from townsquare.core import actions as core_actions
+    from townsquare.forum.models import Category, CategoryKind
+
+    guidelines = core_actions.publish_guidelines(None, "## Be kind", "First")
+    manager = User.objects.create(
+        handle="maja",
+        email="maja@example.com",
+        display_name="Maja",
+        role=Role.MANAGER,
+        guidelines_version=guidelines.version,
+    )
+    categories = [
+        Category.objects.create(name=f"Help {n}", slug=f"help-{n}", kind=CategoryKind.QA)
+        for n in range(4)
+    ]
+    now = datetime.now(UTC)
+    start = now - timedelta(days=365)
+    facts = []
+    for n in range(questions):
+        asked = start + timedelta(seconds=rng.uniform(0, 365 * 86400))
+        fact = QuestionFact(
+            topic_id=n + 1,
+            category_id=rng.choice(categories).pk,
+            asked_at=asked,
+            asked_on=asked.date(),
+        )
+        if rng.random() < 0.85:
+            at = asked + timedelta(seconds=rng.uniform(600, 3 * 86400))
+            fact.first_response_at = at
+            fact.first_response_seconds = round((at - asked).total_seconds())
+            fact.first_responder_staff = rng.random() < 0.2
+            if rng.random() < 0.55:
+                solved = at + timedelta(hours=rng.uniform(1, 48))
+                fact.solved_at, fact.solved_on = solved, solved.date()
+                fact.solution_seconds = round((solved - asked).total_seconds())
+                fact.solver_staff = fact.first_responder_staff
+        facts.append(fact)
+    QuestionFact.objects.bulk_create(facts, batch_size=BATCH)
+    return {"manager": manager, "categories": categories, "topics": 0, "posts": 0}
+
+
 def hourly(ctx: dict, rng: random.Random) -> dict:
     """A day's worth of questions and replies (through the actions, as members write
     them), then the refresh of the questions their events touched."""
@@ -186,6 +237,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--questions", type=int, default=100_000)
+    parser.add_argument("--suffix", default="", help="appended to the results file's name")
+    parser.add_argument(
+        "--facts-only",
+        action="store_true",
+        help="write the facts directly, then time the daily sums and the page only",
+    )
     args = parser.parse_args()
     setup_django(args.database_url)
     from django.db import connection
@@ -193,6 +250,23 @@ def main() -> None:
     from townsquare.analytics import support_rollup
 
     rng = random.Random(7)
+    if args.facts_only:
+        populate_seconds, ctx = timed(populate_facts, args.questions, rng)
+        days_seconds, days = timed(support_rollup.refresh_days)
+        result = {
+            "database": connection.vendor,
+            "questions": args.questions,
+            "facts_only": True,
+            "populate_seconds": round(populate_seconds, 1),
+            "daily_sums": {"seconds": round(days_seconds, 3), "rows": days},
+            **page(ctx),
+        }
+        out = RESULTS / f"support-{connection.vendor}-facts-only{args.suffix}.json"
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        json.dump(result, sys.stdout, indent=2)
+        print()
+        return
     populate_seconds, ctx = timed(populate, args.questions, rng)
     ctx["questions"] = args.questions
     rebuild_seconds, written = timed(support_rollup.refresh)
@@ -207,7 +281,7 @@ def main() -> None:
         **page(ctx),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"support-{connection.vendor}.json"
+    out = RESULTS / f"support-{connection.vendor}{args.suffix}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     json.dump(result, sys.stdout, indent=2)
     print()
