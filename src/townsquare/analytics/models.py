@@ -471,3 +471,59 @@ class QuestionFact(models.Model):
 
     def __str__(self) -> str:
         return f"question {self.topic_id} asked {self.asked_on}"
+
+
+class SupportDay(models.Model):
+    """The questions of one category asked on one UTC day, summed up: what the support
+    page and the API read, so a period costs one row per day and category whatever the
+    number of questions.
+
+    Written only by ``analytics.support_rollup`` from ``QuestionFact`` (deleted questions
+    left out). The two duration histograms are lists of how many questions fell in each
+    of the fixed buckets of ``support.EDGES`` (trailing zeros left off); the medians are
+    read from them (their precision: docs/metrics.md).
+    """
+
+    day = models.DateField()
+    category_id = models.BigIntegerField()
+    asked = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    first_by_staff = models.PositiveIntegerField(default=0)
+    solved_by_staff = models.PositiveIntegerField(default=0)
+    # Questions of the category solved on this day, whenever asked (the chart's line).
+    solved_that_day = models.PositiveIntegerField(default=0)
+    first_response_buckets = models.JSONField(default=list)
+    solution_buckets = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "category_id"], name="supportday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"support on {self.day} in category {self.category_id}"
+
+
+class SupportMonth(models.Model):
+    """The SupportDay rows of one category and UTC calendar month added up (``month`` is
+    its first day), kept with them by ``analytics.support_rollup``: a long period reads
+    its whole months here and only its partial months' days from SupportDay."""
+
+    month = models.DateField()
+    category_id = models.BigIntegerField()
+    asked = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    first_by_staff = models.PositiveIntegerField(default=0)
+    solved_by_staff = models.PositiveIntegerField(default=0)
+    first_response_buckets = models.JSONField(default=list)
+    solution_buckets = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "category_id"], name="supportmonth_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"support in {self.month:%Y-%m} in category {self.category_id}"

@@ -8,11 +8,15 @@ the same answer as the runs before it even after a moderator stepped down.
 ``rebuild`` recomputes every question; ``refresh_touched`` (the hourly run) only the
 questions that events above the rollup's watermark touched: a new question or reply, an
 accepted or withdrawn answer, a deletion, a move, or a change to a category.
+
+Each refresh then recomputes the daily per-category sums (SupportDay) of the days its
+questions were asked or solved on, before and after, and the monthly sums (SupportMonth)
+of those days' months: what the pages read.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -20,7 +24,8 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from townsquare.accounts.models import User
-from townsquare.analytics.models import QuestionFact
+from townsquare.analytics.models import QuestionFact, SupportDay, SupportMonth
+from townsquare.analytics.support import COUNTS, EDGES, add_buckets, bucket, next_month
 from townsquare.core.models import ActivityEvent
 from townsquare.core.permissions.community import STAFF_ROLES
 from townsquare.forum.models import CategoryKind, Post, PostKind, Topic
@@ -167,30 +172,155 @@ def _facts(rows: list[dict], staff: StaffHistory) -> list[QuestionFact]:
 
 def refresh(topic_ids: Iterable[int] | None = None) -> int:
     """Recompute the facts of the given topics (all when None) in one transaction: a
-    topic that is no longer a question (moved out of Q&A) loses its row. Returns how
-    many questions were written."""
+    topic that is no longer a question (moved out of Q&A) loses its row. Then the daily
+    sums of the days those questions were asked or solved on (all days when None).
+    Returns how many questions were written."""
     ids = None if topic_ids is None else sorted(set(topic_ids))
     if ids == []:
         return 0
     staff = StaffHistory()
     written = 0
+    days: set[date] = set()
     with transaction.atomic():
         if ids is None:
             QuestionFact.objects.all().delete()
         else:
             for start in range(0, len(ids), BATCH):
-                QuestionFact.objects.filter(topic_id__in=ids[start : start + BATCH]).delete()
+                old = QuestionFact.objects.filter(topic_id__in=ids[start : start + BATCH])
+                for asked_on, solved_on in old.values_list("asked_on", "solved_on"):
+                    days.update((asked_on, solved_on))
+                old.delete()
         batch: list[dict] = []
         chunks = [None] if ids is None else [ids[n : n + BATCH] for n in range(0, len(ids), BATCH)]
         for chunk in chunks:
             for row in _questions(chunk):
                 batch.append(row)
                 if len(batch) == BATCH:
-                    written += len(QuestionFact.objects.bulk_create(_facts(batch, staff)))
+                    written += _write(batch, staff, days)
                     batch = []
         if batch:
-            written += len(QuestionFact.objects.bulk_create(_facts(batch, staff)))
+            written += _write(batch, staff, days)
+        days.discard(None)
+        refresh_days(None if ids is None else days)
     return written
+
+
+def _write(rows: list[dict], staff: StaffHistory, days: set[date]) -> int:
+    facts = _facts(rows, staff)
+    for fact in facts:
+        days.update((fact.asked_on, fact.solved_on))
+    return len(QuestionFact.objects.bulk_create(facts))
+
+
+def _chunks(days: list[date]) -> list[list[date]]:
+    return [days[n : n + 500] for n in range(0, len(days), 500)]
+
+
+def _day_row(day: date, category: int) -> SupportDay:
+    return SupportDay(day=day, category_id=category, first_response_buckets=[], solution_buckets=[])
+
+
+def _histogram() -> list[int]:
+    return [0] * len(EDGES)
+
+
+def _trimmed(counts: list[int]) -> list[int]:
+    """Trailing empty buckets left off: most durations are short, so rows stay small."""
+    end = len(counts)
+    while end and not counts[end - 1]:
+        end -= 1
+    return counts[:end]
+
+
+def refresh_days(days: Iterable[date] | None = None) -> int:
+    """Recompute the SupportDay rows of the given UTC days (all when None) from the
+    facts: a day's questions asked and solved, per category; deleted questions left
+    out. Returns how many rows were written."""
+    wanted = None if days is None else sorted(set(days))
+    if wanted == []:
+        return 0
+    rows: dict[tuple[date, int], SupportDay] = {}
+    first: dict[tuple[date, int], list[int]] = defaultdict(_histogram)
+    solution: dict[tuple[date, int], list[int]] = defaultdict(_histogram)
+    fields = (
+        "category_id",
+        "asked_on",
+        "solved_on",
+        "first_response_seconds",
+        "first_responder_staff",
+        "solution_seconds",
+        "solver_staff",
+    )
+    with transaction.atomic():
+        chunks = [None] if wanted is None else _chunks(wanted)
+        for chunk in chunks:
+            facts = QuestionFact.objects.filter(deleted=False)
+            if chunk is None:
+                SupportDay.objects.all().delete()
+            else:
+                SupportDay.objects.filter(day__in=chunk).delete()
+                facts = facts.filter(Q(asked_on__in=chunk) | Q(solved_on__in=chunk))
+            in_chunk = None if chunk is None else set(chunk)
+            for category, asked_on, solved_on, first_s, first_staff, solution_s, solver_staff in (
+                facts.order_by().values_list(*fields).iterator(chunk_size=BATCH)
+            ):
+                if in_chunk is None or asked_on in in_chunk:
+                    key = (asked_on, category)
+                    row = rows.get(key) or rows.setdefault(key, _day_row(*key))
+                    row.asked += 1
+                    if first_s is not None:
+                        row.answered += 1
+                        row.first_by_staff += bool(first_staff)
+                        first[key][bucket(first_s)] += 1
+                    if solution_s is not None:
+                        row.solved += 1
+                        row.solved_by_staff += bool(solver_staff)
+                        solution[key][bucket(solution_s)] += 1
+                if solved_on is not None and (in_chunk is None or solved_on in in_chunk):
+                    key = (solved_on, category)
+                    row = rows.get(key) or rows.setdefault(key, _day_row(*key))
+                    row.solved_that_day += 1
+        for key, row in rows.items():
+            row.first_response_buckets = _trimmed(first.get(key, []))
+            row.solution_buckets = _trimmed(solution.get(key, []))
+        SupportDay.objects.bulk_create(rows.values(), batch_size=BATCH)
+        refresh_months(None if wanted is None else {day.replace(day=1) for day in wanted})
+    return len(rows)
+
+
+def refresh_months(months: Iterable[date] | None = None) -> int:
+    """Recompute the SupportMonth rows of the given months (their first days; all when
+    None) by adding up their SupportDay rows. Returns how many rows were written."""
+    wanted = None if months is None else sorted(set(months))
+    if wanted == []:
+        return 0
+    days = SupportDay.objects.filter(asked__gt=0)
+    if wanted is None:
+        SupportMonth.objects.all().delete()
+    else:
+        SupportMonth.objects.filter(month__in=wanted).delete()
+        first, last = wanted[0], wanted[-1]
+        days = days.filter(day__gte=first, day__lt=next_month(last))
+    keep = None if wanted is None else set(wanted)
+    rows: dict[tuple[date, int], SupportMonth] = {}
+    fields = ("day", "category_id", *COUNTS, "first_response_buckets", "solution_buckets")
+    for day, category, *counts, first_buckets, solution_buckets in (
+        days.order_by().values_list(*fields).iterator(chunk_size=BATCH)
+    ):
+        month = day.replace(day=1)
+        if keep is not None and month not in keep:
+            continue
+        row = rows.get((month, category))
+        if row is None:
+            row = rows[(month, category)] = SupportMonth(
+                month=month, category_id=category, first_response_buckets=[], solution_buckets=[]
+            )
+        for name, count in zip(COUNTS, counts, strict=True):
+            setattr(row, name, getattr(row, name) + count)
+        add_buckets(row.first_response_buckets, first_buckets)
+        add_buckets(row.solution_buckets, solution_buckets)
+    SupportMonth.objects.bulk_create(rows.values(), batch_size=BATCH)
+    return len(rows)
 
 
 def touched(since: int, until: int) -> set[int]:
