@@ -473,7 +473,24 @@ class QuestionFact(models.Model):
         return f"question {self.topic_id} asked {self.asked_on}"
 
 
-class SupportDay(models.Model):
+class SupportSums(models.Model):
+    """What SupportDay and SupportMonth both hold for one category: the questions asked,
+    answered and solved, by staff or not, and the two duration histograms."""
+
+    category_id = models.BigIntegerField()
+    asked = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    first_by_staff = models.PositiveIntegerField(default=0)
+    solved_by_staff = models.PositiveIntegerField(default=0)
+    first_response_buckets = models.JSONField(default=list)
+    solution_buckets = models.JSONField(default=list)
+
+    class Meta:
+        abstract = True
+
+
+class SupportDay(SupportSums):
     """The questions of one category asked on one UTC day, summed up: what the support
     page and the API read, so a period costs one row per day and category whatever the
     number of questions.
@@ -485,16 +502,8 @@ class SupportDay(models.Model):
     """
 
     day = models.DateField()
-    category_id = models.BigIntegerField()
-    asked = models.PositiveIntegerField(default=0)
-    answered = models.PositiveIntegerField(default=0)
-    solved = models.PositiveIntegerField(default=0)
-    first_by_staff = models.PositiveIntegerField(default=0)
-    solved_by_staff = models.PositiveIntegerField(default=0)
     # Questions of the category solved on this day, whenever asked (the chart's line).
     solved_that_day = models.PositiveIntegerField(default=0)
-    first_response_buckets = models.JSONField(default=list)
-    solution_buckets = models.JSONField(default=list)
 
     class Meta:
         constraints = [
@@ -505,20 +514,12 @@ class SupportDay(models.Model):
         return f"support on {self.day} in category {self.category_id}"
 
 
-class SupportMonth(models.Model):
+class SupportMonth(SupportSums):
     """The SupportDay rows of one category and UTC calendar month added up (``month`` is
     its first day), kept with them by ``analytics.support_rollup``: a long period reads
     its whole months here and only its partial months' days from SupportDay."""
 
     month = models.DateField()
-    category_id = models.BigIntegerField()
-    asked = models.PositiveIntegerField(default=0)
-    answered = models.PositiveIntegerField(default=0)
-    solved = models.PositiveIntegerField(default=0)
-    first_by_staff = models.PositiveIntegerField(default=0)
-    solved_by_staff = models.PositiveIntegerField(default=0)
-    first_response_buckets = models.JSONField(default=list)
-    solution_buckets = models.JSONField(default=list)
 
     class Meta:
         constraints = [
