@@ -117,8 +117,8 @@ def test_a_file_in_another_encoding_says_which_line(manager):
     data = "crm_id,email,account_value\nA-1,a@example.com,1\nŁ-2,b@example.com,2\n"
     checked = check(manager, data.encode("cp1250"))
     assert checked.file_errors == [
-        "The file is not in UTF-8 encoding (line 3 cannot be read). Save it as “CSV UTF-8” "
-        "and upload it again."
+        "The file is not in UTF-8 encoding: characters on line(s) 3 cannot be read. Save it as "
+        "“CSV UTF-8” and upload it again."
     ]
 
 

@@ -9,8 +9,6 @@ are optional. Row numbers are those a spreadsheet shows (the header is row 1); i
 API, a row is its index in the list (from 0).
 """
 
-import csv
-import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -23,11 +21,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from townsquare.analytics.models import AccountStatus, CrmAccount
-from townsquare.imports.checks import unneutralize_formula
+from townsquare.imports.csvfile import CsvFileError, read_records
 
 COLUMNS = (
     "crm_id",
@@ -144,20 +141,12 @@ def _too_many_rows(count: int) -> str:
 def check_file(data: bytes, currency: str) -> Report:
     """Check every row of an uploaded CSV file; nothing is written."""
     report = Report()
-    text = _decode(data, report)
-    if text is None:
-        return report
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
-        records = [[unneutralize_formula(cell.strip()) for cell in record] for record in reader]
-    except csv.Error as error:
-        report.file_errors.append(
-            _("This is not a readable CSV file: line %(line)d: %(reason)s.")
-            % {"line": reader.line_num, "reason": error}
+        records = read_records(
+            data, max_bytes=MAX_BYTES, is_column=lambda cell: column_key(cell) in COLUMNS
         )
-        return report
-    if not records or not any(records[0]):
-        report.file_errors.append(_("The first row must name the columns; it is empty."))
+    except CsvFileError as error:
+        report.file_errors.append(str(error))
         return report
     header, body = records[0], records[1:]
     columns = _read_header(header, report)
@@ -188,51 +177,6 @@ def check_file(data: bytes, currency: str) -> Report:
         )
     _check_rows(rows, currency, report)
     return report
-
-
-def _decode(data: bytes, report: Report) -> str | None:
-    if len(data) > MAX_BYTES:
-        report.file_errors.append(
-            _("The file is %(size)s; at most %(max)s can be imported at once. Split it.")
-            % {"size": filesizeformat(len(data)), "max": filesizeformat(MAX_BYTES)}
-        )
-        return None
-    if b"\x00" in data or data.startswith(b"PK\x03\x04"):
-        report.file_errors.append(
-            _(
-                "This is not a CSV file (it looks like a spreadsheet or another binary file). "
-                "Save it as “CSV UTF-8” and upload that."
-            )
-        )
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        report.file_errors.append(
-            _(
-                "The file is not in UTF-8 encoding (line %(line)d cannot be read). Save it as "
-                "“CSV UTF-8” and upload it again."
-            )
-            % {"line": line}
-        )
-        return None
-    if not text.strip():
-        report.file_errors.append(_("The file is empty."))
-        return None
-    return text
-
-
-def _delimiter(text: str) -> str:
-    """Commas, or the semicolons or tabs some spreadsheets write: whichever splits the
-    header into the most known column names."""
-    first_line = text.split("\n", 1)[0]
-
-    def known(delimiter: str) -> int:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        return sum(column_key(cell) in COLUMNS for cell in cells)
-
-    return max([",", ";", "\t"], key=known)
 
 
 def _read_header(header: list[str], report: Report) -> dict[str, int] | None:

@@ -7,8 +7,6 @@ separated by ``;``) and crm_id are optional; any other named column becomes a cu
 profile field. Row numbers are those a spreadsheet shows: the header is row 1.
 """
 
-import csv
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,7 +14,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.actions import NewMember, values_taken
@@ -32,6 +29,7 @@ from townsquare.accounts.validators import (
 from townsquare.core import permissions
 from townsquare.core.models import Community
 from townsquare.groups.models import Group
+from townsquare.imports.csvfile import CsvFileError, read_records
 
 REQUIRED_COLUMNS = ("name", "email")
 OPTIONAL_COLUMNS = ("handle", "company", "title", "location", "groups", "crm_id")
@@ -48,11 +46,6 @@ EMAIL_MAX = User._meta.get_field("email").max_length
 CUSTOM_COLUMN_NAME_MAX = 50
 CUSTOM_COLUMNS_MAX = 30
 CUSTOM_VALUE_MAX = 500
-# A spreadsheet treats a cell starting with one of these as a formula. The export puts a
-# ' in front of such cells; the import takes it off again, so files round-trip.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Where the file's bad lines are listed for a file that is not UTF-8, at most this many.
-BAD_LINES_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -85,17 +78,6 @@ class Report:
         return not self.file_errors and not self.row_errors
 
 
-def neutralize_formula(value: str) -> str:
-    """What the export writes for a cell, so a spreadsheet never runs it as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def unneutralize_formula(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
-
-
 def column_key(header: str) -> str:
     key = re.sub(r"[\s-]+", "_", header.strip().lower())
     return ALIASES.get(key, key)
@@ -104,10 +86,7 @@ def column_key(header: str) -> str:
 def check_file(data: bytes, actor: User, community: Community) -> Report:
     """Check every row of an uploaded file; nothing is written."""
     report = Report()
-    text = _decode(data, report)
-    if text is None:
-        return report
-    records = _read_records(text, report)
+    records = _read_records(data, report)
     if records is None:
         return report
     header, body = records[0], records[1:]
@@ -132,77 +111,16 @@ def check_file(data: bytes, actor: User, community: Community) -> Report:
     return report
 
 
-def _decode(data: bytes, report: Report) -> str | None:
-    limit = settings.MEMBERS_IMPORT_MAX_BYTES
-    if len(data) > limit:
-        report.file_errors.append(
-            _(
-                "The file is %(size)s; at most %(max)s can be imported at once. Split it into "
-                "smaller files."
-            )
-            % {"size": filesizeformat(len(data)), "max": filesizeformat(limit)}
-        )
-        return None
-    if b"\x00" in data or data.startswith(b"PK\x03\x04"):
-        report.file_errors.append(
-            _(
-                "This is not a CSV file (it looks like a spreadsheet or another binary file). "
-                "Save it as “CSV UTF-8” and upload that."
-            )
-        )
-        return None
+def _read_records(data: bytes, report: Report) -> list[list[str]] | None:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        bad_lines = []
-        for number, line in enumerate(data.split(b"\n"), start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                bad_lines.append(str(number))
-        shown = ", ".join(bad_lines[:BAD_LINES_SHOWN]) + (
-            "…" if len(bad_lines) > BAD_LINES_SHOWN else ""
+        return read_records(
+            data,
+            max_bytes=settings.MEMBERS_IMPORT_MAX_BYTES,
+            is_column=lambda cell: column_key(cell) in COLUMNS,
         )
-        report.file_errors.append(
-            _(
-                "The file is not in UTF-8 encoding: characters on line(s) %(lines)s cannot be "
-                "read. Save it as “CSV UTF-8” and upload it again."
-            )
-            % {"lines": shown}
-        )
+    except CsvFileError as error:
+        report.file_errors.append(str(error))
         return None
-    if not text.strip():
-        report.file_errors.append(_("The file is empty."))
-        return None
-    return text
-
-
-def _delimiter(text: str) -> str:
-    """Commas, or the semicolons or tabs that spreadsheets in some languages write: whichever
-    splits the header into the most known column names."""
-    first_line = text.split("\n", 1)[0]
-
-    def known(delimiter: str) -> int:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        return sum(column_key(cell) in COLUMNS for cell in cells)
-
-    return max([",", ";", "\t"], key=known)
-
-
-def _read_records(text: str, report: Report) -> list[list[str]] | None:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    try:
-        records = [[unneutralize_formula(cell.strip()) for cell in record] for record in reader]
-    except csv.Error as error:
-        report.file_errors.append(
-            _("This is not a readable CSV file: line %(line)d: %(reason)s.")
-            % {"line": reader.line_num, "reason": error}
-        )
-        return None
-    if not records or not any(records[0]):
-        report.file_errors.append(_("The first row must name the columns; it is empty."))
-        return None
-    return records
 
 
 def _read_header(header: list[str], report: Report) -> dict[str, int] | None:

@@ -11,7 +11,8 @@ from townsquare.accounts.models import User
 from townsquare.core import permissions
 from townsquare.core.models import Community
 from townsquare.groups.models import GroupMembership
-from townsquare.imports.checks import COLUMNS, GROUP_SEPARATOR, neutralize_formula
+from townsquare.imports.checks import COLUMNS, GROUP_SEPARATOR
+from townsquare.imports.csvfile import neutralize_formula
 
 # Members read per query: memory stays flat however large the community.
 CHUNK = 1000

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core import permissions
-from townsquare.imports.checks import neutralize_formula, unneutralize_formula
+from townsquare.imports.csvfile import neutralize_formula, unneutralize_formula
 from townsquare.moderation import audit
 from townsquare.moderation.models import (
     BlockedDomain,
