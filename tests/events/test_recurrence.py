@@ -279,3 +279,21 @@ def test_too_many_names_the_cap():
 def test_describe(rule, first, text):
     with translation.override("en"):
         assert describe(rule, first, WARSAW) == text
+
+
+RULE_WORDS = st.sampled_from(
+    ["FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYSETPOS", "BYMONTH",
+     "WEEKLY", "DAILY", "MONTHLY", "YEARLY", "HOURLY", "=", ";", ",", "-", "+", ":", "RRULE",
+     "MO", "2TU", "-1FR", "0", "1", "5", "²", "٣", "99999999999999", "20261231", "T", "Z", "\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=60), st.lists(RULE_WORDS, max_size=14).map("".join)))
+def test_any_text_is_a_rule_or_a_validation_error(text):
+    try:
+        rule = validate_rule(text)
+    except ValidationError:
+        return
+    assert validate_rule(rule) == rule  # the normal form is stable
+    occurrences(rule, datetime(2026, 3, 6, 16), WARSAW, HOUR, limit=3)

@@ -21,6 +21,7 @@ with ``occurrences(..., after=that_occurrence.start)``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -51,6 +52,7 @@ _FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 _SUB_DAILY = {"HOURLY", "MINUTELY", "SECONDLY"}
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # index = datetime.weekday()
 _UNTIL_FORMATS = ("%Y%m%d", "%Y%m%dT%H%M%S")
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def _parse(text: str) -> dict[str, str]:
             code="count_and_until",
         )
     for key in ("INTERVAL", "COUNT"):
-        if key in parts and not (parts[key].isdigit() and int(parts[key]) >= 1):
+        if key in parts and not (_NUMBER.fullmatch(parts[key]) and int(parts[key]) >= 1):
             raise _invalid()
     if int(parts.get("INTERVAL", "1")) > 1000:
         raise _invalid()
@@ -371,13 +373,13 @@ def _sentence(parts: dict[str, str], first: datetime, values: dict[str, str]) ->
     if frequency == "MONTHLY" and interval == 1 and others == {"BYDAY"}:
         code = parts["BYDAY"]
         week, day = code[:-2], code[-2:]
-        if day in _DAY_CODES and week.lstrip("+-").isdigit() and int(week) in _NTH_WEEKDAY:
+        if day in _DAY_CODES and re.fullmatch(r"[+-]?[0-9]", week) and int(week) in _NTH_WEEKDAY:
             nth = _NTH_WEEKDAY[int(week)][_DAY_CODES.index(day)]
             return _("Every month on %(day)s at %(time)s (%(zone)s)") % {**values, "day": nth}
         return None
     if frequency == "MONTHLY" and interval == 1 and others == {"BYMONTHDAY"}:
         day = parts["BYMONTHDAY"]
-        if day.isdigit():
+        if _NUMBER.fullmatch(day):
             return _("Every month on day %(number)d at %(time)s (%(zone)s)") % {
                 **values,
                 "number": int(day),
