@@ -169,3 +169,45 @@ def test_the_hourly_job_runs_the_incremental_rollup():
     assert value(today, "replies") == 1
     schedule = project_settings.CELERY_BEAT_SCHEDULE["rollup-analytics"]
     assert (schedule["task"], schedule["schedule"]) == (rollup_recent.name, 3600.0)
+
+
+def test_distinct_members_are_cached_until_the_rollup_rewrites_the_member_rows():
+    """A period's distinct members are read from the cache (no query) until a rollup
+    rewrites the member rows; the next read counts the new rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from townsquare.analytics import metrics
+    from townsquare.analytics.periods import Period
+
+    today = timezone.now().astimezone(UTC).date()
+    period = Period.ending(today, 30)
+    ann, ben = person("ann"), person("ben")
+    event(ann, "post.created", today - timedelta(days=3))
+    rollups.rollup(today - timedelta(days=n) for n in range(4))
+    assert metrics._distinct(period) == {"active": 1, "lurkers": 0, "occasional": 1, "regular": 0}
+    with CaptureQueriesContext(connection) as queries:
+        assert metrics._distinct(period)["active"] == 1
+    assert all("GROUP BY" not in query["sql"] for query in queries)  # the version reads only
+    event(ben, "topic.viewed", today - timedelta(days=1))  # a late event: ben visits
+    rollups.rollup_recent()
+    assert metrics._distinct(period) == {"active": 2, "lurkers": 1, "occasional": 1, "regular": 0}
+
+
+def test_the_hourly_job_counts_the_usual_periods_ahead():
+    from django.core.cache import cache
+
+    from townsquare.analytics import metrics
+    from townsquare.analytics.periods import Period
+    from townsquare.analytics.tasks import rollup_recent
+
+    today = timezone.now().astimezone(UTC).date()
+    event(person(), "post.created", today)
+    rollup_recent.apply().get()
+    version = rollups.member_rows_version()
+    for days in metrics.WARM_DAYS:
+        for period in (Period.ending(today, days), Period.ending(today, days).previous()):
+            key = f"analytics:distinct:{period.start}:{period.end}:{version}"
+            assert cache.get(key) is not None, (days, period)
+    year = Period.ending(today, 365)
+    assert cache.get(f"analytics:distinct:{year.start}:{year.end}:{version}")["active"] == 1

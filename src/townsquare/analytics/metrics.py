@@ -12,20 +12,34 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from townsquare.analytics import membership, revenue, satisfaction, sentiment_queries, support
+from townsquare.analytics import (
+    membership,
+    revenue,
+    rollups,
+    satisfaction,
+    sentiment_queries,
+    support,
+)
 from townsquare.analytics.models import DailyActiveMember, DailyMetric, MonthlyActiveMember
-from townsquare.analytics.periods import Period, Row, Value
+from townsquare.analytics.periods import DEFAULT_DAYS, Period, Row, Value
 from townsquare.core.models import Source
 
 #: Of the members active in a period, "occasional" contributors made 1 to this many
 #: contributions; "regular" ones more (the 9 and the 1 of the 90-9-1 curve).
 OCCASIONAL_MAX = 9
 TOP_REFERRERS = 10
+#: How long a period's distinct-member counts stay cached (the next rollup that rewrites
+#: the member rows changes their key anyway).
+DISTINCT_CACHE_SECONDS = 2 * 3600
+#: The periods (days ending today) whose distinct members the hourly job counts ahead:
+#: the dashboard's default and a year.
+WARM_DAYS = (DEFAULT_DAYS, 365)
 
 
 @dataclass(frozen=True)
@@ -147,9 +161,30 @@ def _active_rows(period: Period) -> tuple[str, list]:
 
 
 def _distinct(period: Period) -> dict[str, int]:
-    """Members active in the period, and how many of them contributed 0, 1–9, 10+ times:
-    distinct over the per-member rows of the period, grouped by member in the database.
-    Whole months are read from the monthly rows (a year: ~12 rows per member, not ~365)."""
+    """Members active in the period, and how many of them contributed 0, 1–9, 10+ times.
+    Cached until the rollup next rewrites the member rows: a year at 10,000,000 events
+    groups half a million rows (docs/performance.md), and the rows change once an hour."""
+    key = f"analytics:distinct:{period.start}:{period.end}:{rollups.member_rows_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = _count_distinct(period)
+        cache.set(key, found, DISTINCT_CACHE_SECONDS)
+    return found
+
+
+def warm(today: date) -> None:
+    """Count the distinct members of the usual periods ending today, and of the periods
+    before them (the dashboard compares), into the cache: called after the hourly rollup."""
+    for days in WARM_DAYS:
+        period = Period.ending(today, days)
+        _distinct(period)
+        _distinct(period.previous())
+
+
+def _count_distinct(period: Period) -> dict[str, int]:
+    """Distinct over the per-member rows of the period, grouped by member in the
+    database. Whole months are read from the monthly rows (a year: ~12 rows per member,
+    not ~365)."""
     rows, params = _active_rows(period)
     # Only Django's compiled SQL and constants are formatted in; values are parameters.
     sql = (

@@ -3,6 +3,7 @@ over it, and a line of a dashboard table."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 DEFAULT_DAYS = 30
 
@@ -25,11 +26,17 @@ class Period:
         return (self.end - self.start).days + 1
 
     def dates(self) -> list[date]:
-        return [self.start + timedelta(days=n) for n in range(self.days)]
+        return list(_dates(self.start, self.end))
 
     def previous(self) -> "Period":
         """The period of equal length that ends the day before this one starts."""
         return Period.ending(self.start - timedelta(days=1), self.days)
+
+
+@lru_cache(maxsize=64)
+def _dates(start: date, end: date) -> tuple[date, ...]:
+    """A page asks for the same periods' days dozens of times (every metric's series)."""
+    return tuple(start + timedelta(days=n) for n in range((end - start).days + 1))
 
 
 @dataclass

@@ -533,3 +533,16 @@ def rollup_recent() -> int:
     support_rollup.refresh_touched(since[0], until[0])
     _save_watermark(until)
     return count
+
+
+def member_rows_version() -> str:
+    """Changes whenever the rollup rewrites the per-member rows (it deletes and inserts,
+    so their highest ids move; nothing else writes them): part of the cache key of
+    figures computed from them. One query, three reads of primary key indexes."""
+    highest = ", ".join(
+        f"(SELECT MAX(id) FROM {_table(model)})"  # noqa: S608 — quoted table names only
+        for model in (DailyActiveMember, MonthlyActiveMember, DailyMemberCredit)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {highest}")
+        return "-".join(str(pk or 0) for pk in cursor.fetchone())

@@ -6,10 +6,13 @@ from townsquare.core.jobs import job
 @job(max_attempts=3, backoff=300)
 def rollup_recent() -> int:
     """Hourly: recompute today, yesterday and any day that received late events."""
-    from townsquare.analytics import goals, people, rollups
+    from townsquare.analytics import goals, metrics, people, rollups
 
     count = rollups.rollup_recent()
-    people.warm(goals.utc_today())  # Monday's first open of People reads the cache
+    today = goals.utc_today()
+    # The first open of the dashboard and of People after a rollup reads the cache.
+    metrics.warm(today)
+    people.warm(today)
     return count
 
 
