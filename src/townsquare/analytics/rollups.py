@@ -10,9 +10,10 @@ WAU and MAU are distinct counts over the 7 and 30 day-rows of ``DailyActiveMembe
 on a day, so a change to one day also recomputes them for the 29 days after it.
 
 Every month a recomputed day falls in gets its ``MonthlyActiveMember`` rows again (the
-month's daily member rows summed), and the small whole-community tables that depend on
-every month — ``MemberTenure`` (join, last activity, leaving) and ``RetentionCohort`` —
-are rewritten whole at the end of each run.
+month's daily member rows summed). ``MemberTenure`` (join, last activity, leaving: one row
+per member) is rewritten whole by a rebuild or a run over chosen days; the incremental run
+rewrites only the rows of the members its days may have changed (see ``_write_tenure``).
+``RetentionCohort`` (a few hundred rows) is rewritten whole at the end of each run.
 """
 
 from collections import defaultdict
@@ -33,6 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -322,11 +324,51 @@ def _write_month(month: date) -> None:
         )
 
 
-def _write_tenure() -> None:
+#: The verbs whose actor or target is the member a tenure row is about.
+TENURE_VERBS = ("member.signed_up", "member.deleted")
+#: The temporary table of the members an incremental run rewrites the tenure of.
+_CHANGED = "analytics_tenure_changed"
+
+
+def _in_days(days: list[date]) -> Q:
+    """Events of the given UTC days (one range per run of consecutive days)."""
+    spans = Q()
+    for first, last in _runs(days):
+        spans |= Q(created_at__gte=_start(first), created_at__lt=_start(last + timedelta(days=1)))
+    return spans
+
+
+def _collect_changed(days: list[date]) -> None:
+    """Fill the temporary table with the members whose tenure the recomputed ``days`` may
+    have changed: those active on them, those whose last active day was one of them (an
+    erased actor can take that day away), and the actors and targets of their sign-ups and
+    deletions. Older sign-ups and deletions are unchanged: the log is append-only."""
+    events = ActivityEvent.objects.order_by().filter(_in_days(days), verb__in=TENURE_VERBS)
+    parts = [
+        DailyActiveMember.objects.order_by().filter(day__in=days).values_list("member_id"),
+        MemberTenure.objects.order_by().filter(last_active_day__in=days).values_list("member_id"),
+        events.filter(actor__isnull=False).values_list("actor_id"),
+        events.annotate(member=_target_pk()).filter(member__isnull=False).values_list("member"),
+    ]
+    compiled = [query.query.sql_with_params() for query in parts]
+    _execute(f"DROP TABLE IF EXISTS {_CHANGED}", ())
+    _execute(f"CREATE TEMPORARY TABLE {_CHANGED} (member_id bigint PRIMARY KEY)", ())
+    _execute(
+        f"INSERT INTO {_CHANGED} (member_id) "  # the SELECTs compiled by Django
+        + " UNION ".join(sql for sql, _params in compiled),
+        [param for _sql, params in compiled for param in params],
+    )
+
+
+def _write_tenure(days: list[date] | None = None) -> None:
     """Every member's join day (their ``member.signed_up`` event: the actor, or the target
     once a deleted member's own events have lost their actor), last active day (from the
     monthly rows) and leaving day (``member.deleted``, whose target is the member), in one
-    ``INSERT … SELECT`` over the three sources."""
+    ``INSERT … SELECT`` over the three sources.
+
+    With ``days`` (the incremental run), only the rows of the members those days may have
+    changed are deleted and written again (``_collect_changed``); the others stay as the
+    previous run left them, which is what a whole rewrite would give them."""
     # Typed, or PostgreSQL reads a bare NULL column of a UNION branch as text.
     none = Cast(Value(None), DateField())
     joins = (
@@ -350,10 +392,16 @@ def _write_tenure() -> None:
         .annotate(member=_target_pk(), a=none, b=none, c=F("day"), m=none)
         .values_list("member", "a", "b", "c", "m")
     )
-    parts = [query.query.sql_with_params() for query in (joins, active, leaves)]
-    union = " UNION ALL ".join(sql for sql, _params in parts)
+    rows = MemberTenure.objects.all()
     with transaction.atomic():
-        MemberTenure.objects.all().delete()
+        if days is not None:
+            _collect_changed(days)
+            changed = RawSQL(f"SELECT member_id FROM {_CHANGED}", ())  # noqa: S608, S611
+            joins, active, leaves = (q.filter(member__in=changed) for q in (joins, active, leaves))
+            rows = rows.filter(member_id__in=changed)
+        parts = [query.query.sql_with_params() for query in (joins, active, leaves)]
+        union = " UNION ALL ".join(sql for sql, _params in parts)
+        rows.delete()
         _execute(
             f"INSERT INTO {_table(MemberTenure)} "  # noqa: S608 — compiled by Django
             "(member_id, joined_day, last_active_day, left_day, joined_month) "
@@ -361,6 +409,8 @@ def _write_tenure() -> None:
             f'({union}) tenure WHERE "member" IS NOT NULL GROUP BY "member"',
             [param for _sql, params in parts for param in params],
         )
+        if days is not None:
+            _execute(f"DROP TABLE {_CHANGED}", ())
 
 
 def _write_cohorts() -> None:
@@ -430,16 +480,19 @@ def _runs(days: list[date]) -> Iterable[tuple[date, date]]:
         yield first, previous
 
 
-def rollup(days: Iterable[date]) -> int:
+def rollup(days: Iterable[date], *, incremental: bool = False) -> int:
     """Recompute the given UTC days from the raw log, then WAU and MAU of every day they
-    affect (up to today). Returns how many days were recomputed."""
+    affect (up to today). Returns how many days were recomputed.
+
+    ``incremental``: the member tables are up to date but for these days (the hourly
+    run), so only the tenure rows of the members the days may have changed are written."""
     days = sorted(set(days))
     for first, last in _runs(days):
         _write_span(first, last, _compute(first, last))
     for month in sorted({_month(day) for day in days}):
         _write_month(month)
     if days:
-        _write_tenure()
+        _write_tenure(days if incremental else None)
         _write_cohorts()
     today = timezone.now().astimezone(UTC).date()
     affected = {
@@ -529,7 +582,7 @@ def rollup_recent() -> int:
     until = _max_ids()
     today = timezone.now().astimezone(UTC).date()
     days = {today, today - timedelta(days=1)} | late_days(since, until)
-    count = rollup(days)
+    count = rollup(days, incremental=True)
     support_rollup.refresh_touched(since[0], until[0])
     _save_watermark(until)
     return count
