@@ -34,7 +34,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -338,28 +337,6 @@ def _in_days(days: list[date]) -> Q:
     return spans
 
 
-def _collect_changed(days: list[date]) -> None:
-    """Fill the temporary table with the members whose tenure the recomputed ``days`` may
-    have changed: those active on them, those whose last active day was one of them (an
-    erased actor can take that day away), and the actors and targets of their sign-ups and
-    deletions. Older sign-ups and deletions are unchanged: the log is append-only."""
-    events = ActivityEvent.objects.order_by().filter(_in_days(days), verb__in=TENURE_VERBS)
-    parts = [
-        DailyActiveMember.objects.order_by().filter(day__in=days).values_list("member_id"),
-        MemberTenure.objects.order_by().filter(last_active_day__in=days).values_list("member_id"),
-        events.filter(actor__isnull=False).values_list("actor_id"),
-        events.annotate(member=_target_pk()).filter(member__isnull=False).values_list("member"),
-    ]
-    compiled = [query.query.sql_with_params() for query in parts]
-    _execute(f"DROP TABLE IF EXISTS {_CHANGED}", ())
-    _execute(f"CREATE TEMPORARY TABLE {_CHANGED} (member_id bigint PRIMARY KEY)", ())
-    _execute(
-        f"INSERT INTO {_CHANGED} (member_id) "  # the SELECTs compiled by Django
-        + " UNION ".join(sql for sql, _params in compiled),
-        [param for _sql, params in compiled for param in params],
-    )
-
-
 def _write_tenure(days: list[date] | None = None) -> None:
     """Every member's join day (their ``member.signed_up`` event: the actor, or the target
     once a deleted member's own events have lost their actor), last active day (from the
@@ -367,8 +344,8 @@ def _write_tenure(days: list[date] | None = None) -> None:
     ``INSERT … SELECT`` over the three sources.
 
     With ``days`` (the incremental run), only the rows of the members those days may have
-    changed are deleted and written again (``_collect_changed``); the others stay as the
-    previous run left them, which is what a whole rewrite would give them."""
+    changed are written again (``_rewrite_changed``); the others stay as the previous run
+    left them, which is what a whole rewrite would give them."""
     # Typed, or PostgreSQL reads a bare NULL column of a UNION branch as text.
     none = Cast(Value(None), DateField())
     joins = (
@@ -382,35 +359,86 @@ def _write_tenure(days: list[date] | None = None) -> None:
         )
         .values_list("member", "a", "b", "c", "m")
     )
-    active = (
-        MonthlyActiveMember.objects.order_by()
-        .annotate(member=F("member_id"), a=none, b=F("last_day"), c=none, m=none)
-        .values_list("member", "a", "b", "c", "m")
-    )
     leaves = (
         _by_day(ActivityEvent.objects.filter(verb="member.deleted"))
         .annotate(member=_target_pk(), a=none, b=none, c=F("day"), m=none)
         .values_list("member", "a", "b", "c", "m")
     )
-    rows = MemberTenure.objects.all()
     with transaction.atomic():
         if days is not None:
-            _collect_changed(days)
-            changed = RawSQL(f"SELECT member_id FROM {_CHANGED}", ())  # noqa: S608, S611
-            joins, active, leaves = (q.filter(member__in=changed) for q in (joins, active, leaves))
-            rows = rows.filter(member_id__in=changed)
-        parts = [query.query.sql_with_params() for query in (joins, active, leaves)]
-        union = " UNION ALL ".join(sql for sql, _params in parts)
-        rows.delete()
-        _execute(
-            f"INSERT INTO {_table(MemberTenure)} "  # noqa: S608 — compiled by Django
-            "(member_id, joined_day, last_active_day, left_day, joined_month) "
-            'SELECT "member", MIN("a"), MAX("b"), MIN("c"), MIN("m") FROM '
-            f'({union}) tenure WHERE "member" IS NOT NULL GROUP BY "member"',
-            [param for _sql, params in parts for param in params],
+            _rewrite_changed(days, joins, leaves)
+            return
+        active = (
+            MonthlyActiveMember.objects.order_by()
+            .annotate(member=F("member_id"), a=none, b=F("last_day"), c=none, m=none)
+            .values_list("member", "a", "b", "c", "m")
         )
-        if days is not None:
-            _execute(f"DROP TABLE {_CHANGED}", ())
+        MemberTenure.objects.all().delete()
+        _insert_tenure([query.query.sql_with_params() for query in (joins, active, leaves)])
+
+
+def _insert_tenure(parts: list[tuple[str, Iterable]]) -> None:
+    """Tenure rows from (member, joined, last active, left, joined month) rows: one per
+    member named with something to say (not, say, only as the admin who deleted someone)."""
+    union = " UNION ALL ".join(sql for sql, _params in parts)
+    _execute(
+        f"INSERT INTO {_table(MemberTenure)} "  # noqa: S608 — compiled by Django
+        "(member_id, joined_day, last_active_day, left_day, joined_month) "
+        'SELECT "member", MIN("a"), MAX("b"), MIN("c"), MIN("m") FROM '
+        f'({union}) tenure WHERE "member" IS NOT NULL GROUP BY "member" '
+        'HAVING MIN("a") IS NOT NULL OR MAX("b") IS NOT NULL OR MIN("c") IS NOT NULL',
+        [param for _sql, params in parts for param in params],
+    )
+
+
+def _rewrite_changed(days: list[date], joins: models.QuerySet, leaves: models.QuerySet) -> None:
+    """The tenure rows of the members whose tenure the recomputed ``days`` may have
+    changed: those active on them, those whose last active day was one of them (an erased
+    actor can take that day away), and the actors and targets of their sign-ups and
+    deletions. Their reads grow with them, not with the community:
+
+    * join and leaving: the old row's, with the sign-ups and deletions of ``days`` (the log
+      is append-only, and the watermark brings every new event's day into ``days``);
+    * last active day: one probe per member of the daily rows' (member, day) index (the
+      latest of their monthly rows' last days, which are the daily rows summed).
+
+    The members, with their old join and leaving, go through a temporary table: their old
+    rows are deleted before the new ones are written."""
+    events = ActivityEvent.objects.order_by().filter(_in_days(days), verb__in=TENURE_VERBS)
+    named = [
+        DailyActiveMember.objects.filter(day__in=days).annotate(member=F("member_id")),
+        MemberTenure.objects.filter(last_active_day__in=days).annotate(member=F("member_id")),
+        events.filter(actor__isnull=False).annotate(member=F("actor_id")),
+        events.annotate(member=_target_pk()).filter(member__isnull=False),
+    ]
+    compiled = [query.order_by().values_list("member").query.sql_with_params() for query in named]
+    tenure, daily = _table(MemberTenure), _table(DailyActiveMember)
+    _execute(f"DROP TABLE IF EXISTS {_CHANGED}", ())
+    _execute(
+        f"CREATE TEMPORARY TABLE {_CHANGED} (member_id bigint PRIMARY KEY, "
+        "joined_day date, joined_month date, left_day date)",
+        (),
+    )
+    _execute(
+        f'INSERT INTO {_CHANGED} SELECT n."member", t.joined_day, t.joined_month, t.left_day '  # noqa: S608
+        f"FROM ({' UNION '.join(sql for sql, _params in compiled)}) n "
+        f'LEFT JOIN {tenure} t ON t.member_id = n."member"',
+        [param for _sql, params in compiled for param in params],
+    )
+    _execute(f"DELETE FROM {tenure} WHERE member_id IN (SELECT member_id FROM {_CHANGED})", ())  # noqa: S608
+    in_days = _in_days(days)
+    _insert_tenure(
+        [
+            joins.filter(in_days).query.sql_with_params(),
+            leaves.filter(in_days).query.sql_with_params(),
+            (
+                f"SELECT c.member_id, c.joined_day, (SELECT MAX(d.day) FROM {daily} d "  # noqa: S608
+                f"WHERE d.member_id = c.member_id), c.left_day, c.joined_month FROM {_CHANGED} c",
+                (),
+            ),
+        ]
+    )
+    _execute(f"DROP TABLE {_CHANGED}", ())
 
 
 def _write_cohorts() -> None:
