@@ -64,7 +64,8 @@ def test_incremental_runs_write_the_member_tables_a_rebuild_writes():
     event(cat, "post.created", jan)
     run_and_compare()
     # Late rows: dan's sign-up in November imported now, an older activity of ann's (her
-    # last active day stays), and ben deleted in January (his rows stay, keyed by id).
+    # last active day stays), and ben's deletion in January (the event only: his account
+    # and his events stay, so his activity too).
     signed_up(dan, nov + timedelta(days=10))
     event(ann, "post.created", jan)
     deleted(ben.pk, jan + timedelta(days=1))
@@ -72,7 +73,7 @@ def test_incremental_runs_write_the_member_tables_a_rebuild_writes():
     assert tenure[ann.pk][3] == apr
     assert tenure[ben.pk][4] == jan + timedelta(days=1)
     # Eve joins and is active on one day, then her account goes: her events lose their
-    # actor. The day is recomputed twice: with her deletion, then for a late event.
+    # actor, and the day is recomputed again with her deletion (recorded on it).
     signed_up(eve, jan)
     event(eve, "post.created", jan)
     run_and_compare()
