@@ -151,3 +151,18 @@ def test_the_form_shows_the_period_it_used(manager_client, today):
     html = manager_client.get(URL, {"from": "2026-02-01", "to": "2026-01-01"}).content.decode()
     assert 'name="from" value="2026-02-01"' in html  # what was typed, with its error
     assert "The start date must not be after the end date." in html
+
+
+def test_the_overview_reads_each_aggregate_once(
+    manager_client, history, django_assert_max_num_queries
+):
+    """The daily figures (report, trends, membership by month) and the members lost are
+    read once per page, and passed along."""
+    manager_client.get(URL)  # warm the session
+    week = {"from": "2026-01-01", "to": "2026-01-07"}
+    with django_assert_max_num_queries(24) as captured:
+        assert manager_client.get(URL, week).status_code == 200
+    reads = [query["sql"] for query in captured.captured_queries]
+    daily = [sql for sql in reads if 'FROM "analytics_dailymetric"' in sql]
+    assert len(daily) == 3  # the period's figures; page views by source and by referrer
+    assert sum('FROM "analytics_membertenure"' in sql for sql in reads) == 2  # left, silent

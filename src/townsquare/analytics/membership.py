@@ -9,6 +9,7 @@ longer lost: the count follows their latest activity.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 
@@ -76,18 +77,29 @@ def _add_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def by_month(period: Period) -> Grid:
+def by_month(
+    period: Period,
+    new_per_day: Mapping[date, int] | None = None,
+    lost_per_day: Mapping[date, int] | None = None,
+) -> Grid:
     """New members, members lost and net growth (new − lost) per calendar month of the
-    period; months cut by the period's ends count only its days. Four queries."""
+    period; months cut by the period's ends count only its days. Four queries, none when
+    given the new members and the members lost per day (of the period, or of a longer
+    one: the overview's, which reads them for its other tables too)."""
+    if new_per_day is None:
+        new_per_day = dict(
+            DailyMetric.objects.filter(
+                metric="new_members", dimension="", day__range=(period.start, period.end)
+            ).values_list("day", "value")
+        )
+    if lost_per_day is None:
+        lost_per_day = lost_by_day(period)
     new: dict[date, int] = defaultdict(int)
-    rows = DailyMetric.objects.filter(
-        metric="new_members", dimension="", day__range=(period.start, period.end)
-    ).values_list("day", "value")
-    for day, value in rows:
-        new[_month(day)] += value
     lost: dict[date, int] = defaultdict(int)
-    for day, n in lost_by_day(period).items():
-        lost[_month(day)] += n
+    for found, by_day in ((new, new_per_day), (lost, lost_per_day)):
+        for day, n in by_day.items():
+            if period.start <= day <= period.end:
+                found[_month(day)] += n
     grid = Grid([str(_("New members")), str(_("Members lost")), str(_("Net growth"))])
     month = _month(period.start)
     while month <= period.end:

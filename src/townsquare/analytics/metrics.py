@@ -281,15 +281,28 @@ def series(key: str, period: Period, categories: Collection[int] | None = None) 
     return _value(metric, period, daily, _cached(period), categories is not None)
 
 
-def report(period: Period, categories: Collection[int] | None = None) -> dict[str, list[Row]]:
-    """Every dashboard table for a period against the previous one, in a fixed number of
-    queries whatever the length of the period."""
+def overview_rows(period: Period, categories: Collection[int] | None = None) -> Daily:
+    """What the overview reads of the period and the previous one, once per page: the
+    stored daily figures and, unfiltered, the members lost per day (``report``,
+    ``trends`` and ``membership.by_month`` take them along)."""
     previous = period.previous()
     whole = Period(previous.start, period.end)
     daily = _load(whole, categories)
-    filtered = categories is not None
-    if not filtered:
+    if categories is None:
         daily["members_lost"] = membership.lost_by_day(whole)
+    return daily
+
+
+def report(
+    period: Period, categories: Collection[int] | None = None, daily: Daily | None = None
+) -> dict[str, list[Row]]:
+    """Every dashboard table for a period against the previous one, in a fixed number of
+    queries whatever the length of the period; ``daily``: the ``overview_rows`` already
+    read."""
+    previous = period.previous()
+    if daily is None:
+        daily = overview_rows(period, categories)
+    filtered = categories is not None
     tables: dict[str, list[Row]] = {section: [] for section in SECTIONS}
     now_distinct, then_distinct = _cached(period), _cached(previous)
     for metric in _METRICS:
@@ -323,12 +336,14 @@ TRENDS = {
 
 
 def trends(
-    period: Period, categories: Collection[int] | None = None
+    period: Period, categories: Collection[int] | None = None, daily: Daily | None = None
 ) -> dict[str, tuple[Metric, Value, Value]]:
     """For each section, its charted metric in ``period`` and in the previous period, day
-    by day (one query). A metric that cannot follow the filter is left out."""
+    by day (one query, none given the ``overview_rows``). A metric that cannot follow the
+    filter is left out."""
     previous = period.previous()
-    daily = _load(Period(previous.start, period.end), categories)
+    if daily is None:
+        daily = _load(Period(previous.start, period.end), categories)
     filtered = categories is not None
     found = {}
     for section, key in TRENDS.items():

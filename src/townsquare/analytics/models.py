@@ -250,7 +250,8 @@ class MemberTenure(models.Model):
 
     Keyed by the member's id, not a foreign key: a deleted member's row stays, since the
     log keeps the id in the events' targets while their own events lose their actor.
-    Rebuilt whole by every rollup (one row per member: small), so it is never stale.
+    Rewritten whole by a rebuild; the hourly run rewrites only the rows of the members
+    its days may have changed (``rollups._rewrite_changed``), so it is never stale.
     """
 
     member_id = models.BigIntegerField(primary_key=True)

@@ -10,9 +10,10 @@ WAU and MAU are distinct counts over the 7 and 30 day-rows of ``DailyActiveMembe
 on a day, so a change to one day also recomputes them for the 29 days after it.
 
 Every month a recomputed day falls in gets its ``MonthlyActiveMember`` rows again (the
-month's daily member rows summed), and the small whole-community tables that depend on
-every month — ``MemberTenure`` (join, last activity, leaving) and ``RetentionCohort`` —
-are rewritten whole at the end of each run.
+month's daily member rows summed). ``MemberTenure`` (join, last activity, leaving: one row
+per member) is rewritten whole by a rebuild or a run over chosen days; the incremental run
+rewrites only the rows of the members its days may have changed (see ``_write_tenure``).
+``RetentionCohort`` (a few hundred rows) is rewritten whole at the end of each run.
 """
 
 from collections import defaultdict
@@ -322,11 +323,29 @@ def _write_month(month: date) -> None:
         )
 
 
-def _write_tenure() -> None:
+#: The verbs whose actor or target is the member a tenure row is about.
+TENURE_VERBS = ("member.signed_up", "member.deleted")
+#: The temporary table of the members an incremental run rewrites the tenure of.
+_CHANGED = "analytics_tenure_changed"
+
+
+def _in_days(days: list[date]) -> Q:
+    """Events of the given UTC days (one range per run of consecutive days)."""
+    spans = Q()
+    for first, last in _runs(days):
+        spans |= Q(created_at__gte=_start(first), created_at__lt=_start(last + timedelta(days=1)))
+    return spans
+
+
+def _write_tenure(days: list[date] | None = None) -> None:
     """Every member's join day (their ``member.signed_up`` event: the actor, or the target
     once a deleted member's own events have lost their actor), last active day (from the
     monthly rows) and leaving day (``member.deleted``, whose target is the member), in one
-    ``INSERT … SELECT`` over the three sources."""
+    ``INSERT … SELECT`` over the three sources.
+
+    With ``days`` (the incremental run), only the rows of the members those days may have
+    changed are written again (``_rewrite_changed``); the others stay as the previous run
+    left them, which is what a whole rewrite would give them."""
     # Typed, or PostgreSQL reads a bare NULL column of a UNION branch as text.
     none = Cast(Value(None), DateField())
     joins = (
@@ -340,27 +359,86 @@ def _write_tenure() -> None:
         )
         .values_list("member", "a", "b", "c", "m")
     )
-    active = (
-        MonthlyActiveMember.objects.order_by()
-        .annotate(member=F("member_id"), a=none, b=F("last_day"), c=none, m=none)
-        .values_list("member", "a", "b", "c", "m")
-    )
     leaves = (
         _by_day(ActivityEvent.objects.filter(verb="member.deleted"))
         .annotate(member=_target_pk(), a=none, b=none, c=F("day"), m=none)
         .values_list("member", "a", "b", "c", "m")
     )
-    parts = [query.query.sql_with_params() for query in (joins, active, leaves)]
-    union = " UNION ALL ".join(sql for sql, _params in parts)
     with transaction.atomic():
-        MemberTenure.objects.all().delete()
-        _execute(
-            f"INSERT INTO {_table(MemberTenure)} "  # noqa: S608 — compiled by Django
-            "(member_id, joined_day, last_active_day, left_day, joined_month) "
-            'SELECT "member", MIN("a"), MAX("b"), MIN("c"), MIN("m") FROM '
-            f'({union}) tenure WHERE "member" IS NOT NULL GROUP BY "member"',
-            [param for _sql, params in parts for param in params],
+        if days is not None:
+            _rewrite_changed(days, joins, leaves)
+            return
+        active = (
+            MonthlyActiveMember.objects.order_by()
+            .annotate(member=F("member_id"), a=none, b=F("last_day"), c=none, m=none)
+            .values_list("member", "a", "b", "c", "m")
         )
+        MemberTenure.objects.all().delete()
+        _insert_tenure([query.query.sql_with_params() for query in (joins, active, leaves)])
+
+
+def _insert_tenure(parts: list[tuple[str, Iterable]]) -> None:
+    """Tenure rows from (member, joined, last active, left, joined month) rows: one per
+    member named with something to say (not, say, only as the admin who deleted someone)."""
+    union = " UNION ALL ".join(sql for sql, _params in parts)
+    _execute(
+        f"INSERT INTO {_table(MemberTenure)} "  # noqa: S608 — compiled by Django
+        "(member_id, joined_day, last_active_day, left_day, joined_month) "
+        'SELECT "member", MIN("a"), MAX("b"), MIN("c"), MIN("m") FROM '
+        f'({union}) tenure WHERE "member" IS NOT NULL GROUP BY "member" '
+        'HAVING MIN("a") IS NOT NULL OR MAX("b") IS NOT NULL OR MIN("c") IS NOT NULL',
+        [param for _sql, params in parts for param in params],
+    )
+
+
+def _rewrite_changed(days: list[date], joins: models.QuerySet, leaves: models.QuerySet) -> None:
+    """The tenure rows of the members whose tenure the recomputed ``days`` may have
+    changed: those active on them, those whose last active day was one of them (an erased
+    actor can take that day away), and the actors and targets of their sign-ups and
+    deletions. Their reads grow with them, not with the community:
+
+    * join and leaving: the old row's, with the sign-ups and deletions of ``days`` (the log
+      is append-only, and the watermark brings every new event's day into ``days``);
+    * last active day: one probe per member of the daily rows' (member, day) index (the
+      latest of their monthly rows' last days, which are the daily rows summed).
+
+    The members, with their old join and leaving, go through a temporary table: their old
+    rows are deleted before the new ones are written."""
+    events = ActivityEvent.objects.order_by().filter(_in_days(days), verb__in=TENURE_VERBS)
+    named = [
+        DailyActiveMember.objects.filter(day__in=days).annotate(member=F("member_id")),
+        MemberTenure.objects.filter(last_active_day__in=days).annotate(member=F("member_id")),
+        events.filter(actor__isnull=False).annotate(member=F("actor_id")),
+        events.annotate(member=_target_pk()).filter(member__isnull=False),
+    ]
+    compiled = [query.order_by().values_list("member").query.sql_with_params() for query in named]
+    tenure, daily = _table(MemberTenure), _table(DailyActiveMember)
+    _execute(f"DROP TABLE IF EXISTS {_CHANGED}", ())
+    _execute(
+        f"CREATE TEMPORARY TABLE {_CHANGED} (member_id bigint PRIMARY KEY, "
+        "joined_day date, joined_month date, left_day date)",
+        (),
+    )
+    _execute(
+        f'INSERT INTO {_CHANGED} SELECT n."member", t.joined_day, t.joined_month, t.left_day '  # noqa: S608
+        f"FROM ({' UNION '.join(sql for sql, _params in compiled)}) n "
+        f'LEFT JOIN {tenure} t ON t.member_id = n."member"',
+        [param for _sql, params in compiled for param in params],
+    )
+    _execute(f"DELETE FROM {tenure} WHERE member_id IN (SELECT member_id FROM {_CHANGED})", ())  # noqa: S608
+    in_days = _in_days(days)
+    _insert_tenure(
+        [
+            joins.filter(in_days).query.sql_with_params(),
+            leaves.filter(in_days).query.sql_with_params(),
+            (
+                f"SELECT c.member_id, c.joined_day, (SELECT MAX(d.day) FROM {daily} d "  # noqa: S608
+                f"WHERE d.member_id = c.member_id), c.left_day, c.joined_month FROM {_CHANGED} c",
+                (),
+            ),
+        ]
+    )
+    _execute(f"DROP TABLE {_CHANGED}", ())
 
 
 def _write_cohorts() -> None:
@@ -430,16 +508,19 @@ def _runs(days: list[date]) -> Iterable[tuple[date, date]]:
         yield first, previous
 
 
-def rollup(days: Iterable[date]) -> int:
+def rollup(days: Iterable[date], *, incremental: bool = False) -> int:
     """Recompute the given UTC days from the raw log, then WAU and MAU of every day they
-    affect (up to today). Returns how many days were recomputed."""
+    affect (up to today). Returns how many days were recomputed.
+
+    ``incremental``: the member tables are up to date but for these days (the hourly
+    run), so only the tenure rows of the members the days may have changed are written."""
     days = sorted(set(days))
     for first, last in _runs(days):
         _write_span(first, last, _compute(first, last))
     for month in sorted({_month(day) for day in days}):
         _write_month(month)
     if days:
-        _write_tenure()
+        _write_tenure(days if incremental else None)
         _write_cohorts()
     today = timezone.now().astimezone(UTC).date()
     affected = {
@@ -529,7 +610,7 @@ def rollup_recent() -> int:
     until = _max_ids()
     today = timezone.now().astimezone(UTC).date()
     days = {today, today - timedelta(days=1)} | late_days(since, until)
-    count = rollup(days)
+    count = rollup(days, incremental=True)
     support_rollup.refresh_touched(since[0], until[0])
     _save_watermark(until)
     return count

@@ -26,10 +26,12 @@ def _number(value: float | None, percent: bool = False) -> str:
     return f"{text} %" if percent else text
 
 
-def _trend_charts(period: Period, categories: list[int] | None) -> dict[str, charts.Chart]:
+def _trend_charts(
+    period: Period, categories: list[int] | None, daily: metrics.Daily
+) -> dict[str, charts.Chart]:
     """Each section's line: this period, and the previous one dashed over it."""
     found = {}
-    for section, (metric, current, before) in metrics.trends(period, categories).items():
+    for section, (metric, current, before) in metrics.trends(period, categories, daily).items():
         found[section] = charts.line_chart(
             [
                 charts.Series(_("This period"), current.series),
@@ -194,8 +196,11 @@ def _discussions_csv(
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = analytics_filters(request)
     period, categories = filters.period, filters.categories
-    tables = metrics.report(period, categories)
-    months = membership.by_month(period) if categories is None else None
+    daily = metrics.overview_rows(period, categories)  # read once, shared by the tables
+    tables = metrics.report(period, categories, daily)
+    months = None
+    if categories is None:
+        months = membership.by_month(period, daily["new_members"], daily["members_lost"])
     cohorts = membership.cohorts(period) if categories is None else None
     found = discussions.top_discussions(period, categories, request.user, community_for(request))
     if request.GET.get("format") == "csv":
@@ -207,7 +212,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if table == "discussions":
             return _discussions_csv(found, request, period)
         return csv_table(request, tables, period)
-    lines = _trend_charts(period, categories)
+    lines = _trend_charts(period, categories, daily)
     sections = [
         (key, label, tables[key], lines.get(key)) for key, label in metrics.SECTIONS.items()
     ]
