@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "townsquare.moderation",
     "townsquare.analytics",
     "townsquare.surveys",
+    "townsquare.events",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -307,6 +308,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Members import (townsquare.imports): the largest CSV file and the most rows in one file.
 MEMBERS_IMPORT_MAX_BYTES = int(os.environ.get("MEMBERS_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 MEMBERS_IMPORT_MAX_ROWS = int(os.environ.get("MEMBERS_IMPORT_MAX_ROWS", 10_000))
+
+# --- Events ------------------------------------------------------------------------------
+# Members going to an online event see its video link from this many minutes before it.
+EVENTS_VIDEO_LINK_MINUTES = int(os.environ.get("EVENTS_VIDEO_LINK_MINUTES", "15"))
+EVENTS_PER_PAGE = 30
 
 # --- Forum -------------------------------------------------------------------------------
 # Limits members are told about in the composer and in error messages.
