@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
-from townsquare.core.images import clean_image
+from townsquare.core.images import replace_cover
 from townsquare.core.markdown import render
 from townsquare.events.models import (
     Event,
@@ -44,12 +43,12 @@ from townsquare.forum import actions as forum_actions
 from townsquare.forum.models import Audience, Category
 from townsquare.forum.validation import clean_title
 from townsquare.groups.models import Group
+from townsquare.moderation import limits
 
 EDITABLE = {
     "title", "description", "starts_at", "ends_at", "timezone", "format", "video_url", "venue",
     "address", "capacity", "visibility", "group",
 }  # fmt: skip
-COVER_MAX_SIDE = 1600
 # The community's own categories for the threads of events outside groups, by visibility.
 EVENTS_CATEGORIES = {
     Visibility.COMMUNITY: ("events", Audience.EVERYONE),
@@ -106,17 +105,6 @@ def _validate(event: Event) -> None:
 
 def _render(event: Event) -> None:
     event.description_html = render(event.description) if event.description else ""
-
-
-def _save_cover(event: Event, cover: UploadedFile | bool | None) -> None:
-    if cover is False:
-        event.cover.delete(save=False)
-    elif cover is not None:
-        content = clean_image(
-            cover, field="cover", max_bytes=settings.AVATAR_MAX_BYTES * 2, max_side=COVER_MAX_SIDE
-        )
-        event.cover.delete(save=False)
-        event.cover.save("cover.webp", content, save=False)
 
 
 def local_to_utc(local: datetime, zone_name: str, field: str = "starts_at") -> datetime:
@@ -208,7 +196,7 @@ def create_event(
     )  # fmt: skip
     _validate(event)
     _render(event)
-    _save_cover(event, cover)
+    replace_cover(event.cover, cover)
     event.save()
     if hosts is None:
         hosts = [created_by] if created_by is not None else []
@@ -258,7 +246,7 @@ def update_event(
         setattr(event, field, value)
     _validate(event)
     _render(event)
-    _save_cover(event, cover)
+    replace_cover(event.cover, cover)
     if cover is not None:
         changed.append("cover")
     event.save()
@@ -423,6 +411,7 @@ def rsvp(
         RegistrationStatus.NOT_GOING,
     ):
         raise ValidationError({"status": _("Answer going, maybe or not going.")})
+    limits.check_rate(member, "rsvp")
     event = _locked(event)
     _check(permissions.may_register(member, event))
     cleaned = _clean_answers(event, answers, status)
