@@ -37,6 +37,8 @@ def test_the_list_shows_upcoming_and_past_events_and_filters_by_format(manager):
     filtered = Client().get("/events/?format=in_person").content.decode()
     assert "Warsaw meetup" in filtered and "Online AMA" not in filtered
     assert Client().get("/events/?format=bogus&group=nope").status_code == 200
+    found = Client().get("/events/?q=warsaw").content.decode()
+    assert "Warsaw meetup" in found and "Online AMA" not in found
 
 
 def test_drafts_are_not_listed_and_answer_404_to_others(manager, member):

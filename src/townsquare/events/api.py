@@ -122,7 +122,11 @@ def _detail(request: HttpRequest, event: Event) -> dict:
 
 @router.get("/events", response=EventList, summary="Upcoming (or past) events")
 def list_events(
-    request: HttpRequest, past: bool = False, group: str = "", format: EventFormat | None = None
+    request: HttpRequest,
+    past: bool = False,
+    group: str = "",
+    format: EventFormat | None = None,
+    q: str = "",
 ) -> dict:
     require_area(request, "events")
     community = community_for(request)
@@ -132,7 +136,7 @@ def list_events(
         if in_group is None:
             raise Http404
     events = queries.event_list(
-        request.user, community, past=past, group=in_group, format=format or ""
+        request.user, community, past=past, group=in_group, format=format or "", search=q[:100]
     )[:200]
     results = []
     for event in events:

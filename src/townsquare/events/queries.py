@@ -34,10 +34,12 @@ def event_list(
     past: bool = False,
     group: Group | None = None,
     format: str = "",
+    search: str = "",
 ) -> QuerySet[Event]:
     """Published events this user may see, upcoming (soonest first) or past (latest
-    first), with ``going`` (how many go) and ``viewer_status`` (the user's own answer):
-    one query whatever the length."""
+    first), optionally found by words of the title or venue; with ``going`` (how many
+    go), ``viewer_status`` (the user's own answer) and ``viewer_is_host``: one query
+    whatever the length."""
     now = timezone.now()
     events = permissions.visible_events(user, community).filter(
         status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.FINISHED)
@@ -50,6 +52,8 @@ def event_list(
         events = events.filter(group=group)
     if format:
         events = events.filter(format=format)
+    if search:
+        events = events.filter(Q(title__icontains=search) | Q(venue__icontains=search))
     events = events.select_related("group").annotate(
         going=Count("registrations", filter=Q(registrations__status=RegistrationStatus.GOING))
     )

@@ -46,7 +46,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
     group = (
         groups.filter(slug=request.GET.get("group", "")).first() if "group" in request.GET else None
     )
-    events = queries.event_list(request.user, community, past=past, group=group, format=fmt)
+    search = " ".join(request.GET.get("q", "").split())[:100]
+    events = queries.event_list(
+        request.user, community, past=past, group=group, format=fmt, search=search
+    )
     page = Paginator(events, settings.EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -55,6 +58,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "past": past,
             "format": fmt,
+            "search": search,
             "formats": EventFormat.choices,
             "group": group,
             "groups": groups,
