@@ -185,3 +185,30 @@ def test_local_times_the_clocks_skip_or_repeat_are_refused():
         actions.local_to_utc(datetime(2031, 3, 30, 2, 30), "Europe/Warsaw")
     with pytest.raises(ValidationError, match="twice"):
         actions.local_to_utc(datetime(2031, 10, 26, 2, 30), "Europe/Warsaw")
+
+
+def test_no_thread_is_opened_where_more_people_would_read_it_than_see_the_event(manager):
+    from townsquare.groups import actions as group_actions
+
+    makers = group_actions.create_group(None, name="Makers")
+    group_actions.set_category_audience(None, makers, Audience.EVERYONE)
+    makers.refresh_from_db()
+    assert make_event(manager, group=makers, visibility="group").topic is None
+    assert make_event(manager, group=makers).topic.category_id == makers.category_id
+
+
+def test_the_cover_image_is_checked_and_re_encoded(manager):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(buffer, format="PNG")
+    cover = SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
+    event = make_event(manager, publish=False, cover=cover)
+    assert event.cover.name.endswith(".webp")
+    with pytest.raises(ValidationError):
+        make_event(manager, publish=False, cover=SimpleUploadedFile("x.png", b"not an image"))
+    event = actions.update_event(manager, event, cover=False)
+    assert not event.cover

@@ -267,11 +267,22 @@ def update_event(
     return event
 
 
+# How wide an audience is: a thread is never readable by more people than its event.
+_WIDTH = {
+    Audience.GROUPS: 0, Audience.MEMBERS: 1, Audience.EVERYONE: 2,
+    Visibility.GROUP: 0, Visibility.MEMBERS: 1, Visibility.COMMUNITY: 2,
+}  # fmt: skip
+
+
 def _events_category(event: Event) -> Category | None:
     """Where the event's thread goes: its group's category, or the community's events
-    category for its visibility, created on first use."""
+    category for its visibility, created on first use. None when the group has no
+    category, or when its owners opened it wider than the event's audience."""
     if event.group_id is not None:
-        return event.group.category
+        category = event.group.category
+        if category is None or _WIDTH[category.read_access] > _WIDTH[event.visibility]:
+            return None
+        return category
     slug, audience = EVENTS_CATEGORIES[event.visibility]
     category = Category.objects.filter(slug=slug).first()
     if category is None:
