@@ -212,3 +212,32 @@ def test_resources_are_added_by_hosts_and_shown(manager):
 
 def test_the_main_navigation_links_to_events(community):
     assert 'href="/events/"' in Client().get("/").content.decode()
+
+
+def test_hosts_edit_an_event_through_the_form(manager, member):
+    event = make_event(manager, timezone="Europe/Warsaw", hosts=[manager, member], capacity=1)
+    starts_at = event.starts_at.replace(second=0)
+    Event.objects.filter(pk=event.pk).update(starts_at=starts_at)
+    client = client_for(member)
+    form = client.get(f"/events/{event.pk}/edit/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {"title": "Renamed session", "capacity": "2", "group": ""}
+    data["starts_at"] = data["starts_at"].strftime("%Y-%m-%dT%H:%M")
+    data["ends_at"] = data["ends_at"].strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/events/{event.pk}/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    event.refresh_from_db()
+    assert event.title == "Renamed session" and event.capacity == 2
+    assert event.starts_at == starts_at  # read back in Europe/Warsaw, unchanged
+    assert {h.user_id for h in event.hosts.all()} == {manager.pk, member.pk}
+
+
+def test_hybrid_communities_open_events_to_visitors_only_when_chosen(community, manager):
+    from tests.conftest import set_access_mode
+    from townsquare.core.models import AccessMode
+
+    make_event(manager, title="Open session")
+    set_access_mode(AccessMode.HYBRID, ["forum"])
+    assert Client().get("/events/").status_code == 302
+    set_access_mode(AccessMode.HYBRID, ["events"])
+    assert "Open session" in Client().get("/events/").content.decode()
