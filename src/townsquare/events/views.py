@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -172,6 +172,19 @@ def _save_event_form(request: HttpRequest, form: EventForm, event: Event | None)
         return None
 
 
+def _event_form_page(
+    request: HttpRequest, event: Event | None, groups: QuerySet[Group], initial: dict, done: str
+) -> HttpResponse:
+    """The create and edit form: shown, or saved and back to the event's page."""
+    form = EventForm(request.POST or None, request.FILES or None, groups=groups, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_event_form(request, form, event)
+        if saved is not None:
+            messages.success(request, done)
+            return redirect(saved.get_absolute_url())
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
 @area("events")
 @login_required
 def event_create(request: HttpRequest) -> HttpResponse:
@@ -179,13 +192,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
     groups = queries.groups_for_events(request.user, community)
     permissions.require(permissions.may_create_event(request.user) or groups.exists())
     initial = {"timezone": request.user.timezone, "visibility": "community"}
-    form = EventForm(request.POST or None, request.FILES or None, groups=groups, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        event = _save_event_form(request, form, None)
-        if event is not None:
-            messages.success(request, _("The event is saved as a draft."))
-            return redirect(event.get_absolute_url())
-    return render(request, "events/event_form.html", {"form": form, "event": None})
+    return _event_form_page(request, None, groups, initial, _("The event is saved as a draft."))
 
 
 @area("events")
@@ -215,13 +222,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     running = queries.groups_for_events(request.user, community_for(request))
     # The event's own group stays a choice for hosts who do not run it.
     groups = Group.objects.filter(Q(pk__in=running.values("pk")) | Q(pk=event.group_id))
-    form = EventForm(request.POST or None, request.FILES or None, groups=groups, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        saved = _save_event_form(request, form, event)
-        if saved is not None:
-            messages.success(request, _("The event is saved."))
-            return redirect(saved.get_absolute_url())
-    return render(request, "events/event_form.html", {"form": form, "event": event})
+    return _event_form_page(request, event, groups, initial, _("The event is saved."))
 
 
 def _state_change(request: HttpRequest, pk: int, change, done: str) -> HttpResponse:
