@@ -241,3 +241,11 @@ def test_hybrid_communities_open_events_to_visitors_only_when_chosen(community, 
     assert Client().get("/events/").status_code == 302
     set_access_mode(AccessMode.HYBRID, ["events"])
     assert "Open session" in Client().get("/events/").content.decode()
+
+
+def test_the_pages_of_the_list_keep_its_filters(manager, settings):
+    settings.EVENTS_PER_PAGE = 2
+    for number in range(3):
+        make_event(manager, title=f"Meetup number {number}", format="in_person", venue="Hall")
+    page = Client().get("/events/?format=in_person&q=meetup").content.decode()
+    assert "?format=in_person&amp;q=meetup&amp;page=2" in page
