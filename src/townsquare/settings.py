@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "townsquare.moderation",
     "townsquare.analytics",
     "townsquare.surveys",
+    "townsquare.events",
     "townsquare.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -308,6 +309,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MEMBERS_IMPORT_MAX_BYTES = int(os.environ.get("MEMBERS_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 MEMBERS_IMPORT_MAX_ROWS = int(os.environ.get("MEMBERS_IMPORT_MAX_ROWS", 10_000))
 
+# --- Events ------------------------------------------------------------------------------
+# Members going to an online event see its video link from this many minutes before it.
+EVENTS_VIDEO_LINK_MINUTES = int(os.environ.get("EVENTS_VIDEO_LINK_MINUTES", "15"))
+EVENTS_PER_PAGE = 30
+
 # --- Forum -------------------------------------------------------------------------------
 # Limits members are told about in the composer and in error messages.
 FORUM_TITLE_MIN_LENGTH = 5
@@ -354,6 +360,7 @@ MODERATION_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "flag": (10, 60),
     "reaction": (30, 60),
     "survey": (10, 60),
+    "rsvp": (20, 60),
 }
 # Sign-up (docs/moderation.md, "Sign-up defences"): a form sent back sooner than this after
 # it was shown is a bot's; a form older than the maximum must be shown again.

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("townsquare.moderation.urls")),
     path("", include("townsquare.analytics.urls")),
     path("", include("townsquare.surveys.urls")),
+    path("", include("townsquare.events.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

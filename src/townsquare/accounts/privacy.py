@@ -84,6 +84,11 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("core.ActivityEvent", "actor"): "activity",
     ("core.PageView", "user"): "page_views",
     ("analytics.CrmAccount", "member"): "crm_accounts",
+    ("events.Event", "created_by"): "events_created",
+    ("events.EventHost", "user"): "events_hosted",
+    ("events.Registration", "member"): "event_registrations",
+    ("events.EventFeedback", "member"): "event_feedback",
+    ("events.CalendarFeed", "member"): "calendar_feed",
 }
 
 _STAFF_WORK = "staff work done for the community, recorded in the audit log"
@@ -117,6 +122,12 @@ NOT_EXPORTED: dict[tuple[str, str], str] = {
     ("moderation.Sanction", "lifted_by"): _STAFF_WORK,
     ("moderation.Notice", "sent_by"): _STAFF_WORK,
     ("admin.LogEntry", "user"): _STAFF_WORK,
+    ("events.EventSeries", "created_by"): _STAFF_WORK,
+    ("events.EventResource", "created_by"): "hosts' work for the event's attendees",
+    (
+        "events.Registration",
+        "checked_in_by",
+    ): "hosts' work; the member's own check-in time is exported",
 }
 
 #: Columns never written to an export: secrets, and what only proves a secret.
@@ -124,6 +135,7 @@ SECRET_FIELDS: dict[str, set[str]] = {
     "accounts.User": {"password"},
     "accounts.ApiToken": {"key_hash", "hint"},
     "mfa.Authenticator": {"data"},
+    "events.CalendarFeed": {"token"},
 }
 
 

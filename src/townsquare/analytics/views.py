@@ -95,13 +95,18 @@ def csv_response(table: str, header: list[str], rows: list[list], period: Period
     """A table as CSV, UTF-8 with a byte order mark so spreadsheets read Chinese and
     Polish right. Callers pass text cells through ``safe_cell`` (formula injection);
     figures stay as they are, so "-3" stays a number."""
+    name = f"analytics-{table}-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}.csv"
+    return csv_file(name, header, rows)
+
+
+def csv_file(name: str, header: list, rows: list[list]) -> HttpResponse:
+    """A download called ``name``: UTF-8 with a byte order mark; see csv_response."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([str(cell) for cell in header])
     writer.writerows(rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    name = f"analytics-{table}-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

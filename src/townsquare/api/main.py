@@ -20,6 +20,7 @@ from townsquare.analytics.goals_api import router as goals_router
 from townsquare.announcements.api import router as announcements_router
 from townsquare.core import permissions
 from townsquare.core.api import router as core_router
+from townsquare.events.api import router as events_router
 from townsquare.forum.api import router as forum_router
 from townsquare.groups.api import router as groups_router
 from townsquare.messaging.api import router as messaging_router
@@ -62,6 +63,7 @@ api.add_router("/", analytics_router)
 api.add_router("/", surveys_router)
 api.add_router("/", goals_router)
 api.add_router("/", crm_router)
+api.add_router("/", events_router)
 
 
 def error(request: HttpRequest, status: int, detail: str, field: str | None = None) -> HttpResponse:

@@ -14,6 +14,7 @@ AREAS: dict[str, str] = {
     "home": _("Home page: mission, goals and community information"),
     "members": _("Member directory and profiles"),
     "forum": _("Forum: categories open to everyone, their topics, search and feeds"),
+    "events": _("Events open to everyone: the list and their pages"),
 }
 
 # Reachable by anyone in every mode: signing in and up, and the guidelines.

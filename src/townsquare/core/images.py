@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -110,3 +111,19 @@ def clean_image(
 ) -> ContentFile:
     """Validate an uploaded image and return it re-encoded as WebP, at most max_side wide."""
     return process_image(upload, field=field, max_bytes=max_bytes, max_side=max_side).content
+
+
+COVER_MAX_SIDE = 1600
+
+
+def replace_cover(field_file: FieldFile, cover: UploadedFile | bool | None) -> None:
+    """A group's or an event's cover image: ``False`` removes it, an upload replaces it
+    (checked and re-encoded), None leaves it. The model is saved by the caller."""
+    if cover is False:
+        field_file.delete(save=False)
+    elif cover is not None:
+        content = clean_image(
+            cover, field="cover", max_bytes=settings.AVATAR_MAX_BYTES * 2, max_side=COVER_MAX_SIDE
+        )
+        field_file.delete(save=False)
+        field_file.save("cover.webp", content, save=False)

@@ -8,7 +8,6 @@ validates, writes in one transaction and records an activity event.
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
-from townsquare.core.images import clean_image
+from townsquare.core.images import replace_cover
 from townsquare.core.queries import get_community
 from townsquare.forum import actions as forum_actions
 from townsquare.forum.models import Audience, Category
@@ -52,7 +51,6 @@ KIND_POLICIES: dict[str, str] = {
 EDITABLE = {"name", "slug", "description", "kind", "policy", "location"}
 # Who may read the group's category: the group alone, every member, or everyone.
 CATEGORY_AUDIENCES = (Audience.GROUPS, Audience.MEMBERS, Audience.EVERYONE)
-COVER_MAX_SIDE = 1600
 
 
 def _record(
@@ -95,17 +93,6 @@ def _validate(group: Group) -> None:
     if group.kind == GroupKind.CHAPTER and not group.location:
         raise ValidationError({"location": _("A local chapter needs a location.")})
     group.full_clean(exclude=["cover", "category", "created_by"])
-
-
-def _save_cover(group: Group, cover: UploadedFile | bool | None) -> None:
-    if cover is False:
-        group.cover.delete(save=False)
-    elif cover is not None:
-        content = clean_image(
-            cover, field="cover", max_bytes=settings.AVATAR_MAX_BYTES * 2, max_side=COVER_MAX_SIDE
-        )
-        group.cover.delete(save=False)
-        group.cover.save("cover.webp", content, save=False)
 
 
 def _free_category_slug(slug: str) -> str:
@@ -151,7 +138,7 @@ def create_group(
         created_by=actor,
     )
     _validate(group)
-    _save_cover(group, cover)
+    replace_cover(group.cover, cover)
     group.save()
     if with_category:
         only_the_group = {"read_groups": [group], "topic_groups": [group], "reply_groups": [group]}
@@ -195,7 +182,7 @@ def update_group(
     for field, value in changes.items():
         setattr(group, field, value)
     _validate(group)
-    _save_cover(group, cover)
+    replace_cover(group.cover, cover)
     if cover is not None:
         changed.append("cover")
     group.save()

@@ -1,0 +1,127 @@
+"""Events: which a user may see, and who may create, run, attend and check in.
+
+An event is seen by those its visibility names (everyone who may see the community,
+signed-in members, or the members of its group); an event that belongs to a group is
+seen only by those who may see that group, so a secret group's events exist for nobody
+else. Drafts, proposals and declined proposals are seen by their creator, their member
+hosts and community managers only. To everyone else an event answers like one that does
+not exist.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from townsquare.core.models import Community
+from townsquare.core.permissions.community import AnyUser, is_manager, is_member, may_view_area
+from townsquare.core.permissions.groups import RUNNING_ROLES, group_role, visible_groups
+from townsquare.events.models import (
+    PUBLIC_STATUSES,
+    Event,
+    EventHost,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Visibility,
+)
+from townsquare.groups.models import Group, GroupMembership
+
+
+def visible_events(user: AnyUser, community: Community) -> QuerySet[Event]:
+    """Events this user may know exist: lists, pages, the API, calendars, notifications."""
+    if not may_view_area(user, community, "events"):
+        return Event.objects.none()
+    if is_manager(user):
+        return Event.objects.all()
+    shown = Q(status__in=PUBLIC_STATUSES) & (
+        Q(group__isnull=True) | Q(group__in=visible_groups(user, community).values("pk"))
+    )
+    if not is_member(user):
+        return Event.objects.filter(shown, visibility=Visibility.COMMUNITY)
+    own_groups = GroupMembership.objects.filter(user=user).values("group_id")
+    shown &= ~Q(visibility=Visibility.GROUP) | Q(group__in=own_groups)
+    hosted = EventHost.objects.filter(user=user).values("event_id")
+    return Event.objects.filter(shown | Q(created_by=user) | Q(pk__in=hosted))
+
+
+def may_view_event(user: AnyUser, community: Community, event: Event) -> bool:
+    return visible_events(user, community).filter(pk=event.pk).exists()
+
+
+def is_event_host(user: AnyUser, event: Event) -> bool:
+    """A member host of the event. Remembered on the event object: pages ask often."""
+    if not is_member(user):
+        return False
+    if getattr(event, "host_check_for", None) != user.pk:
+        event.host_check_for = user.pk
+        event.host_check = EventHost.objects.filter(event=event, user=user).exists()
+    return event.host_check
+
+
+def may_create_event(user: AnyUser, group: Group | None = None) -> bool:
+    """Community managers anywhere; a group's owners and managers for their group."""
+    if is_manager(user):
+        return True
+    return group is not None and group_role(user, group) in RUNNING_ROLES
+
+
+def may_manage_event(user: AnyUser, event: Event) -> bool:
+    """Edit, publish, cancel, see attendees, attach resources: the creator, member hosts
+    and community managers."""
+    if not is_member(user):
+        return False
+    return is_manager(user) or event.created_by_id == user.pk or is_event_host(user, event)
+
+
+def may_register(user: AnyUser, event: Event, now: datetime | None = None) -> bool:
+    """Answer (RSVP) an event this user may see: members, while it is published and not
+    over."""
+    return (
+        is_member(user)
+        and event.status == EventStatus.PUBLISHED
+        and event.ends_at > (now or timezone.now())
+    )
+
+
+def video_link_opens(event: Event) -> datetime:
+    return event.starts_at - timedelta(minutes=settings.EVENTS_VIDEO_LINK_MINUTES)
+
+
+def may_see_video_link(
+    user: AnyUser, event: Event, registration: Registration | None, now: datetime | None = None
+) -> bool:
+    """Hosts and managers always; members going, from shortly before the start (the
+    setting EVENTS_VIDEO_LINK_MINUTES). ``registration`` is the user's own, or None."""
+    if not event.video_url or not event.is_online or not is_member(user):
+        return False
+    if may_manage_event(user, event):
+        return True
+    return (
+        event.status == EventStatus.PUBLISHED
+        and registration is not None
+        and registration.member_id == user.pk
+        and registration.status == RegistrationStatus.GOING
+        and (now or timezone.now()) >= video_link_opens(event)
+    )
+
+
+def may_see_attendees(user: AnyUser, event: Event, registration: Registration | None) -> bool:
+    """Who else is going (those who agreed to be shown): attendees going or maybe, hosts
+    and managers."""
+    if may_manage_event(user, event):
+        return True
+    return (
+        registration is not None
+        and registration.member_id == user.pk
+        and registration.status in (RegistrationStatus.GOING, RegistrationStatus.MAYBE)
+    )
+
+
+def may_check_in(user: AnyUser, event: Event) -> bool:
+    """Check attendees in, see the full list and export it: those who run the event."""
+    return may_manage_event(user, event) and event.status in (
+        EventStatus.PUBLISHED,
+        EventStatus.FINISHED,
+    )

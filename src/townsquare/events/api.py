@@ -1,0 +1,229 @@
+"""Events in the JSON API (``/api/v1/events``): the same policy and actions as the pages.
+An event the caller may not see is "not found". Times are written local to the event's
+time zone (naive ISO 8601) and answered both in UTC and locally. See docs/api.md."""
+
+import zoneinfo
+from datetime import datetime
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from townsquare.api.access import require_area
+from townsquare.api.auth import member_auth
+from townsquare.core import permissions
+from townsquare.core.queries import community_for
+from townsquare.events import actions, queries
+from townsquare.events.models import Event, EventFormat, Registration, Visibility
+
+router = Router(tags=["events"])
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    description: str
+    description_html: str
+    starts_at: datetime = Field(..., description="UTC")
+    ends_at: datetime = Field(..., description="UTC")
+    timezone: str
+    local_starts_at: str = Field(..., description="The start in the event's time zone.")
+    format: str
+    venue: str
+    address: str
+    video_url: str | None = Field(None, description="Only when the caller may see it.")
+    capacity: int | None
+    visibility: str
+    group: str | None = Field(None, description="The group's address (slug).")
+    status: str
+    going: int
+    my_status: str | None = None
+    url: str
+
+
+class EventList(Schema):
+    results: list[EventOut]
+
+
+class EventIn(Schema):
+    title: str = Field(..., max_length=200)
+    description: str = Field("", max_length=20000)
+    starts_at: datetime = Field(..., description="Local to ``timezone``, without an offset.")
+    ends_at: datetime = Field(..., description="Local to ``timezone``, without an offset.")
+    timezone: str = Field("UTC", max_length=64)
+    format: EventFormat = EventFormat.ONLINE
+    capacity: int | None = Field(None, ge=1)
+    video_url: str = Field("", max_length=500)
+    venue: str = Field("", max_length=200)
+    address: str = Field("", max_length=300)
+    visibility: Visibility = Visibility.COMMUNITY
+    group: str | None = Field(None, description="A group's address (slug).")
+
+
+class RsvpIn(Schema):
+    status: str = Field(..., description="going, maybe or not_going")
+    show_me: bool | None = None
+    answers: dict[str, str] | None = Field(None, description="Question id -> answer.")
+
+
+class RsvpOut(Schema):
+    status: str = Field(..., description="going, maybe, not_going or waitlisted")
+
+
+class AttendeeOut(Schema):
+    handle: str
+    display_name: str
+    status: str
+    ticket_code: str
+    checked_in_at: datetime | None
+    answers: dict[str, str]
+
+
+class AttendeeList(Schema):
+    results: list[AttendeeOut]
+
+
+def _event_out(request: HttpRequest, event: Event, registration: Registration | None) -> dict:
+    zone = zoneinfo.ZoneInfo(event.timezone)
+    link_allowed = permissions.may_see_video_link(request.user, event, registration)
+    return {
+        "id": event.pk,
+        "title": event.title,
+        "description": event.description,
+        "description_html": event.description_html,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "timezone": event.timezone,
+        "local_starts_at": event.starts_at.astimezone(zone).replace(tzinfo=None).isoformat(),
+        "format": event.format,
+        "venue": event.venue,
+        "address": event.address,
+        "video_url": event.video_url if link_allowed else None,
+        "capacity": event.capacity,
+        "visibility": event.visibility,
+        "group": event.group.slug if event.group_id else None,
+        "status": event.status,
+        "going": getattr(event, "going", 0),
+        "my_status": registration.status if registration else None,
+        "url": request.build_absolute_uri(event.get_absolute_url()),
+    }
+
+
+def _event_or_404(request: HttpRequest, event_id: int) -> Event:
+    event = queries.visible_event(request.user, community_for(request), event_id)
+    if event is None:
+        raise Http404
+    return event
+
+
+def _detail(request: HttpRequest, event: Event) -> dict:
+    event.going = queries.counts(event)["going"]
+    return _event_out(request, event, queries.own_registration(request.user, event))
+
+
+@router.get("/events", response=EventList, summary="Upcoming (or past) events")
+def list_events(
+    request: HttpRequest,
+    past: bool = False,
+    group: str = "",
+    format: EventFormat | None = None,
+    q: str = "",
+) -> dict:
+    require_area(request, "events")
+    community = community_for(request)
+    in_group = None
+    if group:
+        in_group = permissions.visible_groups(request.user, community).filter(slug=group).first()
+        if in_group is None:
+            raise Http404
+    events = queries.event_list(
+        request.user, community, past=past, group=in_group, format=format or "", search=q[:100]
+    )[:200]
+    results = []
+    for event in events:
+        # The list already knows the caller's answer: no query per event.
+        status = getattr(event, "viewer_status", None)
+        own = Registration(member_id=request.user.pk, status=status) if status else None
+        queries.remember_host(request.user, event)
+        results.append(_event_out(request, event, own))
+    return {"results": results}
+
+
+@router.post(
+    "/events",
+    response={201: EventOut},
+    auth=member_auth,
+    summary="Create a draft event (community managers; group owners for their group)",
+)
+def create_event(request: HttpRequest, payload: EventIn) -> Status:
+    require_area(request, "events")
+    group = None
+    if payload.group:
+        community = community_for(request)
+        group = permissions.visible_groups(request.user, community).filter(slug=payload.group)
+        group = group.first()
+        if group is None:
+            raise Http404
+    zone = payload.timezone
+    event = actions.create_event(
+        request.user,
+        title=payload.title,
+        description=payload.description,
+        starts_at=actions.local_to_utc(payload.starts_at, zone, "starts_at"),
+        ends_at=actions.local_to_utc(payload.ends_at, zone, "ends_at"),
+        timezone=zone,
+        format=payload.format,
+        capacity=payload.capacity,
+        video_url=payload.video_url,
+        venue=payload.venue,
+        address=payload.address,
+        visibility=payload.visibility,
+        group=group,
+    )
+    return Status(201, _detail(request, _event_or_404(request, event.pk)))
+
+
+@router.get("/events/{event_id}", response=EventOut, summary="One event")
+def get_event(request: HttpRequest, event_id: int) -> dict:
+    require_area(request, "events")
+    return _detail(request, _event_or_404(request, event_id))
+
+
+@router.post(
+    "/events/{event_id}/rsvp",
+    response=RsvpOut,
+    auth=member_auth,
+    summary='Answer going, maybe or not going; the answer may be "waitlisted"',
+)
+def rsvp(request: HttpRequest, event_id: int, payload: RsvpIn) -> dict:
+    require_area(request, "events")
+    event = _event_or_404(request, event_id)
+    status = actions.rsvp(
+        request.user, event, payload.status, answers=payload.answers, show_me=payload.show_me
+    )
+    return {"status": status}
+
+
+@router.get(
+    "/events/{event_id}/attendees",
+    response=AttendeeList,
+    auth=member_auth,
+    summary="Everyone who answered, with tickets and check-ins (hosts)",
+)
+def attendees(request: HttpRequest, event_id: int) -> dict:
+    require_area(request, "events")
+    event = _event_or_404(request, event_id)
+    if not permissions.may_manage_event(request.user, event):
+        raise Http404  # who answered is the hosts' to know
+    return {
+        "results": [
+            {
+                "handle": r.member.handle,
+                "display_name": r.member.display_name,
+                "status": r.status,
+                "ticket_code": r.ticket_code,
+                "checked_in_at": r.checked_in_at,
+                "answers": r.answers,
+            }
+            for r in queries.attendees(event)
+        ]
+    }

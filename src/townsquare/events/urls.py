@@ -1,0 +1,18 @@
+from django.urls import path
+
+from townsquare.events import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("events/", views.event_list, name="list"),
+    path("events/new/", views.event_create, name="create"),
+    path("events/<int:pk>/", views.event_detail, name="detail_short"),
+    path("events/<int:pk>/edit/", views.event_edit, name="edit"),
+    path("events/<int:pk>/rsvp/", views.event_rsvp, name="rsvp"),
+    path("events/<int:pk>/publish/", views.event_publish, name="publish"),
+    path("events/<int:pk>/cancel/", views.event_cancel, name="cancel"),
+    path("events/<int:pk>/resources/", views.event_resource, name="resource"),
+    path("events/<int:pk>/attendees/", views.event_attendees, name="attendees"),
+    path("events/<int:pk>/<str:slug>/", views.event_detail, name="detail"),
+]

@@ -1,0 +1,334 @@
+"""Event pages: the list, an event's page with the RSVP form, creating and editing, and
+the hosts' attendees page with check-in and the CSV export. Thin: the policy decides,
+events.actions changes, events.queries reads."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from townsquare.analytics.views import csv_file
+from townsquare.core import permissions
+from townsquare.core.areas import area
+from townsquare.core.forms import apply_errors, flash_errors
+from townsquare.core.queries import community_for
+from townsquare.events import actions, queries
+from townsquare.events.forms import CheckInForm, EventForm, ResourceForm, RsvpForm, questions_text
+from townsquare.events.models import Event, EventFormat, Registration
+from townsquare.groups.models import Group
+from townsquare.moderation.audit_log import safe_cell
+
+
+def _event_or_404(request: HttpRequest, pk: int) -> Event:
+    event = queries.visible_event(request.user, community_for(request), pk)
+    if event is None:
+        raise Http404(_("No such event."))
+    return event
+
+
+@area("events")
+def event_list(request: HttpRequest) -> HttpResponse:
+    community = community_for(request)
+    past = "past" in request.GET
+    fmt = request.GET.get("format", "")
+    if fmt not in EventFormat.values:
+        fmt = ""
+    groups = permissions.visible_groups(request.user, community).order_by("name")
+    group = (
+        groups.filter(slug=request.GET.get("group", "")).first() if "group" in request.GET else None
+    )
+    search = " ".join(request.GET.get("q", "").split())[:100]
+    events = queries.event_list(
+        request.user, community, past=past, group=group, format=fmt, search=search
+    )
+    page = Paginator(events, settings.EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "events/event_list.html",
+        {
+            "page": page,
+            "past": past,
+            "format": fmt,
+            "search": search,
+            "formats": EventFormat.choices,
+            "group": group,
+            "groups": groups,
+            "may_create": permissions.may_create_event(request.user)
+            or queries.groups_for_events(request.user, community).exists(),
+        },
+    )
+
+
+def _detail_context(request: HttpRequest, event: Event, rsvp_form: RsvpForm | None) -> dict:
+    user = request.user
+    registration = queries.own_registration(user, event)
+    questions = list(event.questions.all())
+    if rsvp_form is None:
+        initial = {"status": registration.status if registration else "going"}
+        if registration is not None:
+            initial["show_me"] = registration.show_me
+            initial |= {f"question_{k}": v for k, v in registration.answers.items()}
+        rsvp_form = RsvpForm(initial=initial, questions=questions)
+    may_manage = permissions.may_manage_event(user, event)
+    may_see_attendees = permissions.may_see_attendees(user, event, registration)
+    return {
+        "event": event,
+        "hosts": queries.hosts(event),
+        "registration": registration,
+        "rsvp_form": rsvp_form,
+        "may_register": permissions.may_register(user, event),
+        "may_manage": may_manage,
+        "may_see_video_link": permissions.may_see_video_link(user, event, registration),
+        "video_link_opens": permissions.video_link_opens(event),
+        "attendees": queries.shown_attendees(event) if may_see_attendees else None,
+        "resources": list(event.resources.all()),
+        "counts": queries.counts(event),
+        "event_zone_differs": event.timezone != timezone.get_current_timezone_name(),
+        "may_see_topic": event.topic_id is not None
+        and permissions.may_view_topic(user, community_for(request), event.topic),
+        "resource_form": ResourceForm() if may_manage else None,
+    }
+
+
+@area("events")
+def event_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    event = _event_or_404(request, pk)
+    return render(request, "events/event_detail.html", _detail_context(request, event, None))
+
+
+@area("events")
+@login_required
+@require_POST
+def event_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    permissions.require(permissions.may_register(request.user, event))
+    form = RsvpForm(request.POST, questions=list(event.questions.all()))
+    if form.is_valid():
+        try:
+            status = actions.rsvp(
+                request.user,
+                event,
+                form.cleaned_data["status"],
+                answers=form.answers(),
+                show_me=form.cleaned_data["show_me"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if status == "waitlisted":
+                messages.info(request, _("The event is full: you are on the waiting list."))
+            else:
+                messages.success(request, _("Your answer is saved."))
+            return redirect(event.get_absolute_url())
+    context = _detail_context(request, event, form)
+    return render(request, "events/event_detail.html", context, status=400)
+
+
+def _save_event_form(request: HttpRequest, form: EventForm, event: Event | None) -> Event | None:
+    data = dict(form.cleaned_data)
+    zone = data["timezone"]
+    try:
+        fields = {
+            "title": data["title"],
+            "description": data["description"],
+            "starts_at": actions.local_to_utc(data["starts_at"], zone, "starts_at"),
+            "ends_at": actions.local_to_utc(data["ends_at"], zone, "ends_at"),
+            "timezone": zone,
+            "format": data["format"],
+            "video_url": data["video_url"],
+            "venue": data["venue"],
+            "address": data["address"],
+            "capacity": data["capacity"],
+            "visibility": data["visibility"],
+            "group": data["group"],
+        }
+        handles = form.handle_list()
+        extra = {
+            "hosts": actions.members_by_handle(handles) if handles else None,
+            "guests": form.guest_list(),
+            "questions": form.question_list(),
+        }
+        if event is None:
+            if not permissions.may_create_event(request.user, data["group"]):
+                raise ValidationError({"group": _("Choose one of the groups you run.")})
+            if extra["hosts"] is None:
+                del extra["hosts"]
+            return actions.create_event(request.user, cover=data["cover"], **fields, **extra)
+        if extra["hosts"] is None:
+            extra["hosts"] = [request.user] if not event.hosts.exists() else None
+        cover = False if data["remove_cover"] else data["cover"]
+        return actions.update_event(request.user, event, cover=cover, **fields, **extra)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None
+
+
+def _event_form_page(
+    request: HttpRequest, event: Event | None, groups: QuerySet[Group], initial: dict, done: str
+) -> HttpResponse:
+    """The create and edit form: shown, or saved and back to the event's page."""
+    form = EventForm(request.POST or None, request.FILES or None, groups=groups, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_event_form(request, form, event)
+        if saved is not None:
+            messages.success(request, done)
+            return redirect(saved.get_absolute_url())
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+@area("events")
+@login_required
+def event_create(request: HttpRequest) -> HttpResponse:
+    community = community_for(request)
+    groups = queries.groups_for_events(request.user, community)
+    permissions.require(permissions.may_create_event(request.user) or groups.exists())
+    initial = {"timezone": request.user.timezone, "visibility": "community"}
+    return _event_form_page(request, None, groups, initial, _("The event is saved as a draft."))
+
+
+@area("events")
+@login_required
+def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    permissions.require(permissions.may_manage_event(request.user, event))
+    zone = zoneinfo.ZoneInfo(event.timezone)
+    hosts = queries.hosts(event)
+    initial = {
+        "title": event.title,
+        "description": event.description,
+        "starts_at": event.starts_at.astimezone(zone).replace(tzinfo=None),
+        "ends_at": event.ends_at.astimezone(zone).replace(tzinfo=None),
+        "timezone": event.timezone,
+        "format": event.format,
+        "video_url": event.video_url,
+        "venue": event.venue,
+        "address": event.address,
+        "capacity": event.capacity,
+        "group": event.group_id,
+        "visibility": event.visibility,
+        "hosts": ", ".join(f"@{h.user.handle}" for h in hosts if h.user_id),
+        "guests": "\n".join(f"{h.name}, {h.title}" for h in hosts if not h.user_id),
+        "questions": questions_text(list(event.questions.all())),
+    }
+    running = queries.groups_for_events(request.user, community_for(request))
+    # The event's own group stays a choice for hosts who do not run it.
+    groups = Group.objects.filter(Q(pk__in=running.values("pk")) | Q(pk=event.group_id))
+    return _event_form_page(request, event, groups, initial, _("The event is saved."))
+
+
+def _state_change(request: HttpRequest, pk: int, change, done: str) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    permissions.require(permissions.may_manage_event(request.user, event))
+    try:
+        change(request.user, event)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(event.get_absolute_url())
+
+
+@area("events")
+@login_required
+@require_POST
+def event_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    return _state_change(request, pk, actions.publish_event, _("The event is published."))
+
+
+@area("events")
+@login_required
+@require_POST
+def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _state_change(request, pk, actions.cancel_event, _("The event is cancelled."))
+
+
+@area("events")
+@login_required
+@require_POST
+def event_resource(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    permissions.require(permissions.may_manage_event(request.user, event))
+    form = ResourceForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.add_resource(request.user, event, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The resource is added."))
+            return redirect(event.get_absolute_url())
+    context = _detail_context(request, event, None) | {"resource_form": form}
+    return render(request, "events/event_detail.html", context, status=400)
+
+
+def _attendees_csv(event: Event, registrations: list[Registration]) -> HttpResponse:
+    header = [
+        _("Name"), _("Handle"), _("Email"), _("Answer"), _("Ticket code"), _("Checked in"),
+        *[question.text for question in event.questions.all()],
+    ]  # fmt: skip
+    question_ids = [str(pk) for pk in event.questions.values_list("pk", flat=True)]
+    rows = [
+        [
+            safe_cell(r.member.display_name),
+            safe_cell(r.member.handle),
+            safe_cell(r.member.email),
+            r.get_status_display(),
+            r.ticket_code,
+            timezone.localtime(r.checked_in_at).isoformat() if r.checked_in_at else "",
+            *[safe_cell(r.answers.get(question_id, "")) for question_id in question_ids],
+        ]
+        for r in registrations
+    ]
+    return csv_file(f"event-{event.pk}-attendees.csv", header, rows)
+
+
+@area("events")
+@login_required
+def event_attendees(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    permissions.require(permissions.may_manage_event(request.user, event))
+    registrations = list(queries.attendees(event))
+    if request.GET.get("format") == "csv":
+        return _attendees_csv(event, registrations)
+    form = CheckInForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        permissions.require(permissions.may_check_in(request.user, event))
+        member_id = request.POST.get("member", "")
+        try:
+            if member_id.isdigit():
+                found = next((r for r in registrations if r.member_id == int(member_id)), None)
+                if found is None:
+                    raise Http404
+                checked = actions.check_in(request.user, event, member=found.member)
+            elif form.is_valid():
+                checked = actions.check_in(request.user, event, code=form.cleaned_data["code"])
+            else:
+                checked = None
+        except ValidationError as error:
+            apply_errors(form, error)
+            checked = None
+        if checked is not None:
+            messages.success(
+                request, _("%(name)s is checked in.") % {"name": checked.member.display_name}
+            )
+            return redirect("events:attendees", pk=event.pk)
+        status = 400
+    context = {
+        "event": event,
+        "registrations": registrations,
+        "form": form,
+        "counts": queries.counts(event),
+        "may_check_in": permissions.may_check_in(request.user, event),
+        "questions": list(event.questions.all()),
+    }
+    return render(request, "events/attendees.html", context, status=status)
