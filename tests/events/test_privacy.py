@@ -25,4 +25,4 @@ def test_the_export_holds_the_members_registrations_without_calendar_secrets(man
         str(question.pk): "Acme"
     }
     assert registration["ticket_code"]
-    assert "calendar_feed" in data and "event_feedback" in data
+    assert "calendar_feed" in data

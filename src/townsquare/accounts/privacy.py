@@ -87,7 +87,6 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("events.Event", "created_by"): "events_created",
     ("events.EventHost", "user"): "events_hosted",
     ("events.Registration", "member"): "event_registrations",
-    ("events.EventFeedback", "member"): "event_feedback",
     ("events.CalendarFeed", "member"): "calendar_feed",
 }
 

@@ -281,29 +281,6 @@ class EventResource(models.Model):
         return self.title
 
 
-class EventFeedback(models.Model):
-    """An attendee's rating (1-5) and comment after the event: the satisfaction metric."""
-
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="feedback")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_feedback"
-    )
-    score = models.PositiveSmallIntegerField()
-    comment = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["event", "member"], name="one_feedback_per_event"),
-            models.CheckConstraint(
-                condition=Q(score__gte=1, score__lte=5), name="event_feedback_score_range"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member} {self.score} {self.event}"
-
-
 class CalendarFeed(models.Model):
     """A member's personal calendar feed address: its secret token is the only key."""
 
