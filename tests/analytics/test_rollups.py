@@ -207,7 +207,6 @@ def test_the_hourly_job_counts_the_usual_periods_ahead():
     version = rollups.member_rows_version()
     for days in metrics.WARM_DAYS:
         for period in (Period.ending(today, days), Period.ending(today, days).previous()):
-            key = f"analytics:distinct:{period.start}:{period.end}:{version}"
-            assert cache.get(key) is not None, (days, period)
+            assert cache.get(metrics.distinct_key(period, version)) is not None, (days, period)
     year = Period.ending(today, 365)
-    assert cache.get(f"analytics:distinct:{year.start}:{year.end}:{version}")["active"] == 1
+    assert cache.get(metrics.distinct_key(year, version))["active"] == 1

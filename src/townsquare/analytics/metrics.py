@@ -164,12 +164,17 @@ def _distinct(period: Period) -> dict[str, int]:
     """Members active in the period, and how many of them contributed 0, 1–9, 10+ times.
     Cached until the rollup next rewrites the member rows: a year at 10,000,000 events
     groups half a million rows (docs/performance.md), and the rows change once an hour."""
-    key = f"analytics:distinct:{period.start}:{period.end}:{rollups.member_rows_version()}"
+    key = distinct_key(period, rollups.member_rows_version())
     found = cache.get(key)
     if found is None:
         found = _count_distinct(period)
         cache.set(key, found, DISTINCT_CACHE_SECONDS)
     return found
+
+
+def distinct_key(period: Period, version: str) -> str:
+    """The cache key of a period's distinct members at a version of the member rows."""
+    return f"analytics:distinct:{period.start}:{period.end}:{version}"
 
 
 def warm(today: date) -> None:
