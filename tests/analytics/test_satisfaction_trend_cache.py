@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from tests.analytics.conftest import person
-from tests.analytics.test_satisfaction import MARCH, URL, csat, nps
+from tests.analytics.test_satisfaction import MARCH, URL, at, csat, nps
 from tests.conftest import make_member
 from townsquare.accounts import privacy
 from townsquare.accounts.models import Role
@@ -77,3 +77,16 @@ def test_the_page_shows_a_backdated_answer(guidelines):
     assert trend()[FEBRUARY] == (100, 1)
     nps(person(), 0, date(2026, 2, 4))
     assert trend()[FEBRUARY] == (0, 2)
+
+
+def test_a_month_without_a_stamp_is_counted_every_time():
+    def write(score: int) -> None:  # as an import that bypasses the actions
+        SurveyAnswer.objects.create(
+            member=person(), kind="nps", score=score, created_at=at(date(2026, 2, 3))
+        )
+
+    write(10)
+    assert not AnswerMonth.objects.exists()
+    assert february() == (100, 1, None)
+    write(0)
+    assert february() == (0, 2, None)
