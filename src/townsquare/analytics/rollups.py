@@ -50,6 +50,7 @@ from townsquare.analytics.models import (
     RollupState,
 )
 from townsquare.core.models import ActivityEvent, PageView
+from townsquare.surveys import actions as survey_actions
 
 #: Event verbs that count as contributing (engagement rate, the 90-9-1 curve).
 CONTRIBUTION_VERBS = ("topic.created", "post.created", "post.reacted", "poll.voted")
@@ -553,8 +554,10 @@ _WHOLE = (MemberTenure, RetentionCohort)
 
 def rebuild() -> int:
     """Recompute every day from the first event to today, and drop aggregates of days
-    outside that range. Also moves the watermark, as everything seen is now counted."""
+    outside that range. Also moves the watermark, as everything seen is now counted, and
+    gives every month of survey answers a new stamp (the satisfaction trend's cache)."""
     watermark = _max_ids()
+    survey_actions.restamp_months()
     bounds = _log_days()
     today = timezone.now().astimezone(UTC).date()
     if bounds is None:

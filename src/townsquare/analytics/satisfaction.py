@@ -2,7 +2,10 @@
 
 Read from the answers table itself: it holds one row per member and prompt, so it stays
 small (a member is asked about the community at most once every 90 days), and one
-grouped query answers both periods. Definitions in docs/metrics.md, "Satisfaction".
+grouped query answers both periods. The trend's months are cached under their stamps
+(``surveys.models.AnswerMonth``: every write in a month gives it a new one); months not
+in the cache are counted in the same query, and by the same sort, as the periods.
+Definitions in docs/metrics.md, "Satisfaction"; measurements in docs/performance.md.
 
 - NPS: per cent promoters (9–10) minus per cent detractors (0–6) of the period's answers,
   each member's latest answer in the period counting once.
@@ -11,9 +14,10 @@ grouped query answers both periods. Definitions in docs/metrics.md, "Satisfactio
 """
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -27,18 +31,24 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Lag
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.analytics.periods import Period, Row
 from townsquare.analytics.periods import Value as MetricValue
-from townsquare.surveys.models import Kind, SurveyAnswer
+from townsquare.surveys.models import AnswerMonth, Kind, SurveyAnswer
 
 PROMOTER_MIN = 9  # 9–10
 DETRACTOR_MAX = 6  # 0–6; 7–8 are passives
 SATISFIED_MIN = 4  # 4–5 of 1–5
 TREND_MONTHS = 12
 LATEST_COMMENTS = 20
+# A month's cached figures are found by its stamp, which every change replaces; the
+# timeout only lets entries of old stamps and months out of view go.
+MONTH_CACHE_SECONDS = 7 * 86400
+# Part of the key: change it when what a month's figures count changes, so a deploy does
+# not read figures cached by the code before it.
+MONTH_CACHE_VERSION = 1
 
 
 def _start(day: date) -> datetime:
@@ -61,6 +71,15 @@ class Counts:
     middle: int = 0  # passives (NPS)
     low: int = 0  # detractors (NPS) or not satisfied (CSAT)
 
+    def add(self, kind: str, score: int, n: int) -> None:
+        self.answers += n
+        if score >= (PROMOTER_MIN if kind == Kind.NPS else SATISFIED_MIN):
+            self.high += n
+        elif kind == Kind.CSAT or score <= DETRACTOR_MAX:
+            self.low += n
+        else:
+            self.middle += n
+
     def _share(self, part: int) -> float:
         return round(100 * part / self.answers, 2) if self.answers else 0.0
 
@@ -76,84 +95,23 @@ class Counts:
         return self._share(self.high) if self.answers else None
 
 
-def _counted(bucket: Case | Value, since: date, until: date) -> dict[tuple, Counts]:
-    """The scored answers of the days ``since``..``until`` by kind and by ``bucket`` (a
-    period's or a month's number, which must be set for every answer of those days), each
-    NPS member's latest answer in a bucket counting once: one grouped query."""
-    # No "bucket is not null" filter: every caller's buckets cover since..until exactly,
-    # and repeating the bucket's CASE in the WHERE clause cost a third evaluation a row.
-    scored = SurveyAnswer.objects.filter(
-        score__isnull=False, **_span(Period(since, until))
-    ).annotate(bucket=bucket)
-    stands_for_member = Q(kind=Kind.NPS, member__isnull=False)
-    # A member's NPS answers: the latest in each bucket. Ranking only these rows, by
-    # integer and timestamp keys, keeps the sort small.
-    latest = (
-        scored.filter(stands_for_member)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("bucket"), F("member_id")],
-                order_by=[F("created_at").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank=1)
-        .values("kind", "bucket", "score")
-    )
-    # Every other scored row stands alone: a CSAT answer, or an NPS answer whose member
-    # was deleted (member empty).
-    alone = scored.exclude(stands_for_member).values("kind", "bucket", "score")
-    # Count the chosen rows straight from the subqueries. (Django's ORM would group inside
-    # the window's subquery; joining the chosen ids back to the table with ``pk__in`` cost a
-    # second pass and an external sort: most of the trend's 1.2 s on PostgreSQL with 100,000
-    # answers, docs/performance.md "Satisfaction".) The subqueries are the ORM's own SQL
-    # for either database; only this outer count is written by hand.
-    latest_sql, latest_params = latest.query.sql_with_params()
-    alone_sql, alone_params = alone.query.sql_with_params()
-    quote = connections[latest.db].ops.quote_name
-    kind, score, bucket_col = quote("kind"), quote("score"), quote("bucket")
+@dataclass
+class Tally:
+    """What one read of the answers found, by (kind, period number) and (kind, month),
+    each NPS member's latest answer in a bucket counting once."""
 
-    def tally(condition: str) -> str:
-        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
-
-    nps, csat = f"{kind} = %s", f"{kind} = %s"
-    high = f"({nps} AND {score} >= %s) OR ({csat} AND {score} >= %s)"
-    middle = f"{nps} AND {score} > %s AND {score} < %s"
-    low = f"({nps} AND {score} <= %s) OR ({csat} AND {score} < %s)"
-    # Only quoted column names and the ORM's compiled SQL go into the text; every value
-    # is a parameter.
-    sql = (
-        f"SELECT {kind}, {bucket_col}, COUNT(*), {tally(high)}, {tally(middle)}, "  # noqa: S608
-        f"{tally(low)} "
-        f"FROM ({latest_sql} UNION ALL {alone_sql}) chosen GROUP BY {kind}, {bucket_col}"
-    )
-    params = (
-        *(Kind.NPS.value, PROMOTER_MIN, Kind.CSAT.value, SATISFIED_MIN),
-        *(Kind.NPS.value, DETRACTOR_MAX, PROMOTER_MIN),
-        *(Kind.NPS.value, DETRACTOR_MAX, Kind.CSAT.value, SATISFIED_MIN),
-        *latest_params,
-        *alone_params,
-    )
-    with connections[latest.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    return {
-        (row_kind, row_bucket): Counts(int(n), int(hi or 0), int(mid or 0), int(lo or 0))
-        for row_kind, row_bucket, n, hi, mid, lo in found
-    }
+    periods: dict[tuple[str, int], Counts] = field(default_factory=dict)
+    months: dict[tuple[str, date], Counts] = field(default_factory=dict)
 
 
-# The two periods as small integers: the window sorts by them, faster than by text.
-NOW, THEN = 0, 1
-_PERIOD_NAMES = {NOW: "now", THEN: "then"}
-
-
-def _periods(period: Period) -> Case:
-    """NOW for the period's answers, THEN for the previous period's."""
-    previous = period.previous()
+def _numbered(spans: list[tuple[date, date]]) -> Case | Value:
+    """Each span's (first day, last day) index for the answers of its days, from plain
+    comparisons of created_at: SQLite need not call its Python date functions
+    (TruncMonth) for every answer, and the window compares integers."""
+    if not spans:
+        return Value(None, output_field=IntegerField())
     return Case(
-        When(_q(period), then=Value(NOW)),
-        When(_q(previous), then=Value(THEN)),
+        *(When(_q(Period(first, last)), then=Value(n)) for n, (first, last) in enumerate(spans)),
         default=None,
         output_field=IntegerField(),
     )
@@ -163,17 +121,104 @@ def _q(period: Period) -> Q:
     return Q(**_span(period))
 
 
-def counts(period: Period) -> dict[tuple[str, str], Counts]:
-    """(kind, "now" or "then") -> the period's and the previous period's counts."""
-    found = _counted(_periods(period), period.previous().start, period.end)
-    return {(kind, _PERIOD_NAMES[bucket]): figures for (kind, bucket), figures in found.items()}
+def _read(spans: list[tuple[date, date]]) -> Q:
+    """The answers of the days of ``spans``, those that touch or overlap merged: months of
+    the trend not in the cache may lie far before the period, and the days between are
+    not read."""
+    merged: list[list[date]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    q = Q()
+    for first, last in merged:
+        q |= _q(Period(first, last))
+    return q
+
+
+def _tally(periods: list[Period], months: list[date]) -> Tally:
+    """The answers of ``periods`` (numbered by their place in the list) and of ``months``
+    in one query. Each period and each month is a bucket of its own; periods and months
+    must not overlap among themselves (they may with each other).
+
+    One sort serves every bucket: a member's NPS answers in time order, each compared
+    with the member's next one (``LAG`` over newest first): an answer is the member's
+    latest in its period (month) when the next one is not in the same period (month), as
+    buckets are spans of time. Every other row — a CSAT answer, a deleted member's NPS
+    answer — stands alone, so it skips the sort."""
+    tally = Tally()
+    spans = [(p.start, p.end) for p in periods]
+    month_spans = [(m, _months_before(m, -1) - timedelta(days=1)) for m in months]
+    if not spans + month_spans:
+        return tally
+    answers = SurveyAnswer.objects.filter(_read(spans + month_spans), score__isnull=False).annotate(
+        period_no=_numbered(spans), month_no=_numbered(month_spans)
+    )
+    # A member's NPS answers, each with the period and month of the member's next answer
+    # (LAG over newest first: the answer before it in the window's order).
+    window = {
+        "partition_by": [F("member_id")],
+        "order_by": [F("created_at").desc(), F("id").desc()],
+    }
+    # Only the buckets asked for: a window each (one sort, the same order).
+    lags = {
+        f"next_{bucket}": Window(Lag(f"{bucket}_no"), **window)
+        for bucket, asked in (("period", spans), ("month", month_spans))
+        if asked
+    }
+    ranked = (
+        answers.filter(Q(kind=Kind.NPS, member__isnull=False))
+        .annotate(**lags)
+        .values("kind", "score", "period_no", "month_no", *lags)
+    )
+    # Every other scored row stands alone: a CSAT answer, or an NPS answer whose member
+    # was deleted (member empty).
+    alone = answers.exclude(kind=Kind.NPS, member__isnull=False).values(
+        "kind", "score", "period_no", "month_no"
+    )
+    # The subqueries are the ORM's own SQL for either database; only the outer count is
+    # written by hand, from quoted names: every value is a parameter. (Django's ORM would
+    # group inside the window's subquery.)
+    ranked_sql, ranked_params = ranked.query.sql_with_params()
+    alone_sql, alone_params = alone.query.sql_with_params()
+    db = answers.db
+    quote = connections[db].ops.quote_name
+    listed = ", ".join(map(quote, ("kind", "score", "period_no", "month_no")))
+
+    def latest(bucket: str) -> str:
+        # The next answer is in another bucket, or there is none (LAG is empty).
+        if f"next_{bucket}" not in lags:
+            return "0"
+        return f"CASE WHEN {quote('next_' + bucket)} = {quote(bucket + '_no')} THEN 0 ELSE 1 END"
+
+    sql = (
+        f"SELECT {listed}, latest_period, latest_month, COUNT(*) FROM ("  # noqa: S608
+        f"SELECT {listed}, {latest('period')} AS latest_period, "
+        f"{latest('month')} AS latest_month FROM ({ranked_sql}) ranked "
+        f"UNION ALL SELECT {listed}, 1, 1 FROM ({alone_sql}) alone"
+        f") chosen WHERE latest_period = 1 OR latest_month = 1 "
+        f"GROUP BY {listed}, latest_period, latest_month"
+    )
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, (*ranked_params, *alone_params))
+        found = cursor.fetchall()
+    for kind, score, period, month, latest_period, latest_month, n in found:
+        if period is not None and latest_period:
+            tally.periods.setdefault((kind, period), Counts()).add(kind, score, n)
+        if month is not None and latest_month:
+            tally.months.setdefault((kind, months[month]), Counts()).add(kind, score, n)
+    return tally
+
+
+# The period and the previous one by their place in the list _tally is given.
+NOW, THEN = 0, 1
 
 
 def _value(kind: str, period: Period, categories: Collection[int] | None) -> MetricValue:
     if categories is not None:  # answers are about the community, not a category
         return MetricValue()
-    found = _counted(Value(NOW, output_field=IntegerField()), period.start, period.end)
-    figures = found.get((kind, NOW), Counts())
+    figures = _tally([period], []).periods.get((kind, NOW), Counts())
     return MetricValue(total=figures.nps if kind == Kind.NPS else figures.csat)
 
 
@@ -185,24 +230,6 @@ def nps(period: Period, categories: Collection[int] | None = None) -> MetricValu
 def csat(period: Period, categories: Collection[int] | None = None) -> MetricValue:
     """The period's CSAT in per cent (``metrics.series``, the API); None without answers."""
     return _value(Kind.CSAT, period, categories)
-
-
-def responses(period: Period) -> dict[tuple[str, str, bool], int]:
-    """(kind, "now"/"then", answered) -> rows, dismissals included, no member counted once:
-    how many answered and how many said "not now", in one grouped query."""
-    rows = (
-        SurveyAnswer.objects.filter(**_span(Period(period.previous().start, period.end)))
-        .annotate(
-            bucket=_periods(period),
-            answered=ExpressionWrapper(Q(score__isnull=False), output_field=BooleanField()),
-        )
-        .values("kind", "bucket", "answered")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {
-        (row["kind"], _PERIOD_NAMES[row["bucket"]], bool(row["answered"])): row["n"] for row in rows
-    }
 
 
 def trend_months(period: Period) -> list[date]:
@@ -221,28 +248,53 @@ def _months_before(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def monthly(period: Period) -> list[tuple[date, Counts, Counts]]:
-    """(month, NPS counts, CSAT counts) for each month of the trend, one grouped query;
-    within a month each member's latest NPS answer counts once."""
-    months = trend_months(period)
-    bounds = [*months, _months_before(months[-1], -1)]
-    # Each month by its number in the trend, from plain comparisons of created_at: the
-    # window sorts by an integer, and SQLite need not call its Python date functions
-    # (TruncMonth) for every answer, which cost it 2 seconds for a year of 100,000.
-    bucket = Case(
-        *(
-            When(created_at__gte=_start(bounds[n]), created_at__lt=_start(bounds[n + 1]), then=n)
-            for n in range(len(months))
-        ),
-        default=None,
-        output_field=IntegerField(),
-    )
-    found = _counted(bucket, months[0], bounds[-1] - timedelta(days=1))
-    by_month = {(kind, months[n]): figures for (kind, n), figures in found.items()}
-    return [
-        (m, by_month.get((Kind.NPS, m), Counts()), by_month.get((Kind.CSAT, m), Counts()))
+Trend = list[tuple[date, Counts, Counts]]
+
+
+def _with_trend(months: list[date], periods: list[Period]) -> tuple[Tally, Trend]:
+    """The counts of ``periods`` (see ``_tally``) and of the trend's ``months``, in two
+    queries at most. A month with a stamp (``surveys.AnswerMonth``) is read from the cache
+    under it when there; the others are counted in the same query as the periods (which
+    stay live), and cached."""
+    # The stamps are read before the answers: a change committed in between gives a new
+    # stamp, so what this request caches under the old one is never read.
+    stamps = dict(AnswerMonth.objects.filter(month__in=months).values_list("month", "stamp"))
+    keys = {
+        m: f"satisfaction:month:{MONTH_CACHE_VERSION}:{m:%Y-%m}:{stamps[m]}"
         for m in months
-    ]
+        if m in stamps
+    }
+    cached = cache.get_many(list(keys.values()))
+    by_month = {
+        m: (Counts(*cached[key][0]), Counts(*cached[key][1]))
+        for m, key in keys.items()
+        if key in cached
+    }
+    missing = [m for m in months if m not in by_month]
+    tally = _tally(periods, missing)
+    fresh = {
+        m: (tally.months.get((Kind.NPS, m), Counts()), tally.months.get((Kind.CSAT, m), Counts()))
+        for m in missing
+    }
+    cache.set_many(
+        {keys[m]: (astuple(n), astuple(c)) for m, (n, c) in fresh.items() if m in keys},
+        MONTH_CACHE_SECONDS,
+    )
+    by_month |= fresh
+    return tally, [(m, *by_month[m]) for m in months]
+
+
+def monthly(period: Period) -> Trend:
+    """(month, NPS counts, CSAT counts) for each month of the trend; within a month each
+    member's latest NPS answer counts once."""
+    return _with_trend(trend_months(period), [])[1]
+
+
+def page(period: Period) -> tuple[dict[str, list[Row]], Trend]:
+    """The page's figure tables (``rows``) and its trend (``monthly``), in three queries:
+    the trend's months not in the cache are counted with the periods."""
+    tally, trend = _with_trend(trend_months(period), [period, period.previous()])
+    return _tables(tally, responses(period)), trend
 
 
 def latest_comments(period: Period, limit: int = LATEST_COMMENTS) -> list[SurveyAnswer]:
@@ -255,15 +307,35 @@ def latest_comments(period: Period, limit: int = LATEST_COMMENTS) -> list[Survey
     )
 
 
+def responses(period: Period) -> dict[tuple[str, int, bool], int]:
+    """(kind, NOW/THEN, answered) -> rows, dismissals included, no member counted once:
+    how many answered and how many said "not now", in one grouped query."""
+    rows = (
+        SurveyAnswer.objects.filter(**_span(Period(period.previous().start, period.end)))
+        .annotate(
+            bucket=_numbered(
+                [(period.start, period.end), (period.previous().start, period.previous().end)]
+            ),
+            answered=ExpressionWrapper(Q(score__isnull=False), output_field=BooleanField()),
+        )
+        .values("kind", "bucket", "answered")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(row["kind"], row["bucket"], bool(row["answered"])): row["n"] for row in rows}
+
+
 def rows(period: Period) -> dict[str, list[Row]]:
     """The page's figure tables for a period against the previous one (two queries)."""
+    return _tables(_tally([period, period.previous()], []), responses(period))
+
+
+def _tables(tally: Tally, answered: dict[tuple[str, int, bool], int]) -> dict[str, list[Row]]:
+    """The figure tables from the counts of the period (NOW) and the previous one (THEN)."""
     from townsquare.analytics.metrics import METRICS
 
-    found = counts(period)
-    answered = responses(period)
-
     def pair(kind: str) -> tuple[Counts, Counts]:
-        return found.get((kind, "now"), Counts()), found.get((kind, "then"), Counts())
+        return tally.periods.get((kind, NOW), Counts()), tally.periods.get((kind, THEN), Counts())
 
     (nps_now, nps_then), (csat_now, csat_then) = pair(Kind.NPS), pair(Kind.CSAT)
 
@@ -274,8 +346,8 @@ def rows(period: Period) -> dict[str, list[Row]]:
     def count_row(label: str, definition: str, kind: str, is_answer: bool) -> Row:
         return Row(
             label,
-            answered.get((kind, "now", is_answer), 0),
-            answered.get((kind, "then", is_answer), 0),
+            answered.get((kind, NOW, is_answer), 0),
+            answered.get((kind, THEN, is_answer), 0),
             definition,
         )
 

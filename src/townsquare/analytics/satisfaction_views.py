@@ -87,8 +87,7 @@ def _trend_chart(months: list) -> charts.Chart:
 def satisfaction_page(request: HttpRequest) -> HttpResponse:
     filters = analytics_filters(request)
     period = filters.period
-    tables = satisfaction.rows(period)
-    months = satisfaction.monthly(period)
+    tables, months = satisfaction.page(period)
     table = request.GET.get("table", "")
     if request.GET.get("format") == "csv":
         if table == "months":

@@ -1,12 +1,16 @@
 """Every write of survey answers: the NPS panel, the CSAT question after a solved Q&A
 topic, the API, and the demo. Each answer (or "not now") is one row and one activity
-event (``survey.answered`` / ``survey.dismissed``)."""
+event (``survey.answered`` / ``survey.dismissed``), and gives its month a new stamp
+(``AnswerMonth``: the satisfaction trend's cache key)."""
 
 import re
-from datetime import datetime
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
@@ -15,7 +19,7 @@ from townsquare.core.queries import get_community
 from townsquare.forum.models import Topic
 from townsquare.moderation import limits
 from townsquare.surveys import queries
-from townsquare.surveys.models import CONTEXT_PATTERN, SCALES, Kind, SurveyAnswer
+from townsquare.surveys.models import CONTEXT_PATTERN, SCALES, AnswerMonth, Kind, SurveyAnswer
 
 COMMENT_MAX = 2000
 # Control characters other than tab and newlines are never meant in a comment.
@@ -106,6 +110,9 @@ def _write(
     try:
         with transaction.atomic():
             answer = SurveyAnswer.objects.create(context=context, **fields)
+            # Every answer, backdated or not: the trend caches the current month too, and
+            # one written at 23:59 may commit after midnight, in a finished month.
+            stamp_months([_month(answer.created_at)])
             activity.record(
                 member,
                 "survey.answered" if number is not None else "survey.dismissed",
@@ -154,3 +161,40 @@ def forget_comments(member: User) -> int:
     """Account deletion: the member's comments go (what they wrote is personal); their
     scores stay, without the member, so the community's history does not change."""
     return SurveyAnswer.objects.filter(member=member).exclude(comment="").update(comment="")
+
+
+def _month(moment: datetime) -> date:
+    return moment.astimezone(UTC).date().replace(day=1)
+
+
+def stamp_months(months: Iterable[date]) -> None:
+    """New stamps for ``months`` (first days), in the caller's transaction, so the trend
+    figures cached under the old ones are not read again (analytics.satisfaction). In
+    order, so that two writers lock the rows in the same order."""
+    for month in sorted(set(months)):
+        AnswerMonth.objects.update_or_create(month=month, defaults={"stamp": secrets.randbits(63)})
+
+
+def stamp_member_months(member: User) -> None:
+    """A member is being deleted: their NPS answers are about to lose their member, so
+    each then counts alone instead of only their latest of a month (``surveys.signals``)."""
+    answered = SurveyAnswer.objects.filter(member=member, kind=Kind.NPS, score__isnull=False)
+    stamp_months(moment.date() for moment in answered.datetimes("created_at", "month", tzinfo=UTC))
+
+
+@transaction.atomic
+def restamp_months() -> int:
+    """``townsquare rollup --rebuild``: every month from the first answer's to the last's
+    gets a new stamp, whatever wrote its answers (an import, a bulk load); other stamps
+    go. Returns the number of months."""
+    bounds = SurveyAnswer.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    AnswerMonth.objects.all().delete()
+    if bounds["first"] is None:
+        return 0
+    months = [_month(bounds["first"])]
+    while months[-1] < _month(bounds["last"]):
+        months.append((months[-1] + timedelta(days=31)).replace(day=1))
+    AnswerMonth.objects.bulk_create(
+        AnswerMonth(month=month, stamp=secrets.randbits(63)) for month in months
+    )
+    return len(months)

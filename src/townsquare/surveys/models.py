@@ -1,6 +1,7 @@
 """Members' answers to short surveys: the NPS prompt, CSAT after a solved question, and
 (issue 8) feedback after an event. The satisfaction dashboard reads this table directly:
-it is small (one row per member per prompt) and one grouped query answers a period.
+it is small (one row per member per prompt) and one grouped query answers a period; its
+monthly trend is cached under each month's stamp (``AnswerMonth``).
 """
 
 from django.conf import settings
@@ -94,3 +95,17 @@ class SurveyAnswer(models.Model):
                     % {"low": low, "high": high}
                 }
             )
+
+
+class AnswerMonth(models.Model):
+    """A calendar month's (UTC) stamp: a new random number whenever an answer dated in the
+    month is written (``actions``), a member who answered in it is deleted (``signals``),
+    or everything is rebuilt (``townsquare rollup --rebuild``). The satisfaction trend
+    caches a month's figures under its stamp, so a cached month is never read once one
+    of its answers changed. A month without a row is computed from the answers."""
+
+    month = models.DateField(unique=True)  # its first day
+    stamp = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.stamp}"

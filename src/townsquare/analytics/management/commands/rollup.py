@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         which = parser.add_mutually_exclusive_group()
         which.add_argument(
-            "--rebuild", action="store_true", help="Recompute every day from the raw log."
+            "--rebuild",
+            action="store_true",
+            help="Recompute every day from the raw log (and restamp the survey answers' months).",
         )
         which.add_argument("--days", type=int, help="Recompute the last N days (today included).")
 
