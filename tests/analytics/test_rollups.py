@@ -15,6 +15,7 @@ from townsquare.analytics.models import (
     DailyTopicParticipant,
     MemberTenure,
     MonthlyActiveMember,
+    MonthlyMemberCredit,
     RetentionCohort,
     RollupState,
 )
@@ -29,7 +30,19 @@ def snapshot() -> tuple[list, ...]:
         sorted(DailyActiveMember.objects.values_list("day", "member_id", "contributions")),
         sorted(
             MonthlyActiveMember.objects.values_list(
-                "month", "member_id", "contributions", "active_days", "last_day"
+                "month",
+                "member_id",
+                "contributions",
+                "active_days",
+                "last_day",
+                "contributing_days",
+                "last_contribution",
+            ),
+            key=str,
+        ),
+        sorted(
+            MonthlyMemberCredit.objects.values_list(
+                "month", "member_id", "accepted_answers", "helpful_reactions"
             )
         ),
         sorted(
@@ -60,6 +73,7 @@ def history(day):
     event(ben, "post.created", day, hour=23, category=1, topic=7)
     event(ben, "post.reacted", day, category=2)
     event(ann, "member.visited", day - timedelta(days=1))
+    event(None, "answer.accepted", day, author=ben.pk)
     view(day, "k1", source="search", referrer="www.google.com")
     view(day, "k1", source="search", referrer="www.google.com", hour=0)
     view(day, "k2", user=ann)
@@ -144,6 +158,7 @@ def test_rebuild_gives_the_incremental_result(day):
     MonthlyActiveMember.objects.create(
         month=day.replace(day=1) - timedelta(days=400), member_id=1, last_day=day
     )
+    MonthlyMemberCredit.objects.create(month=day.replace(day=1) - timedelta(days=400), member_id=1)
     call_command("rollup", "--rebuild")
     assert snapshot() == incremental
 

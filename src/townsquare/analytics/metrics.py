@@ -10,14 +10,21 @@ others answer ``None`` under a filter rather than an unfiltered number.
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from townsquare.analytics import membership, revenue, satisfaction, sentiment_queries, support
+from townsquare.analytics import (
+    membership,
+    revenue,
+    satisfaction,
+    sentiment_queries,
+    spans,
+    support,
+)
 from townsquare.analytics.models import DailyActiveMember, DailyMetric, MonthlyActiveMember
 from townsquare.analytics.periods import Period, Row, Value
 from townsquare.core.models import Source
@@ -113,36 +120,24 @@ def _load(period: Period, categories: Collection[int] | None) -> Daily:
     return daily
 
 
-def _whole_months(period: Period) -> tuple[date, date] | None:
-    """The first and last whole calendar month inside the period, if any."""
-    first = membership._month(period.start)
-    if first < period.start:
-        first = membership._add_months(first, 1)
-    last = membership._month(period.end + timedelta(days=1))  # the month after the last whole
-    last = membership._add_months(last, -1)
-    return (first, last) if first <= last else None
-
-
 def _active_rows(period: Period) -> tuple[str, list]:
     """SQL of (member_id, contributions) rows covering the period: the monthly rows of its
-    whole months and the daily rows of the days around them (all daily rows when it
-    has no whole month). A member may appear in several rows."""
-    daily = DailyActiveMember.objects.order_by().values_list("member_id", "contributions")
-    months = _whole_months(period)
-    if months is None:
-        return daily.filter(day__range=(period.start, period.end)).query.sql_with_params()
-    first, last = months
-    edges = Q(day__gte=period.start, day__lt=first) | Q(
-        day__gt=membership._add_months(last, 1) - timedelta(days=1), day__lte=period.end
-    )
-    monthly = MonthlyActiveMember.objects.order_by().filter(month__range=(first, last))
-    parts = [
-        monthly.values_list("member_id", "contributions").query.sql_with_params(),
-        daily.filter(edges).query.sql_with_params(),
-    ]
-    return (
-        " UNION ALL ".join(sql for sql, _params in parts),
-        [param for _sql, params in parts for param in params],
+    whole months and the daily rows of the days around them. A member may appear in
+    several rows."""
+    return spans.union(
+        spans.rows(
+            period,
+            lambda span: (
+                DailyActiveMember.objects.order_by()
+                .filter(day__range=(span.start, span.end))
+                .values_list("member_id", "contributions")
+            ),
+            lambda span: (
+                MonthlyActiveMember.objects.order_by()
+                .filter(month__range=(span.start, span.end))
+                .values_list("member_id", "contributions")
+            ),
+        )
     )
 
 
