@@ -238,9 +238,11 @@ def _at_risk(period: Period) -> Ranked:
     )
     rows = _fetch(
         # Only rows with a contribution are read: "none in the period" is "no row in it",
-        # looked up per member (by the member indexes) rather than summed.
-        "SELECT who, earlier, last FROM (SELECT who, SUM(c) AS earlier, MAX(last) AS last "
-        "FROM ({before}) r GROUP BY who HAVING SUM(c) >= %s) g "
+        # an anti-join rather than a sum. The candidates are grouped once, MATERIALIZED:
+        # inlined, PostgreSQL's parallel plan grouped them again in every worker.
+        "WITH g AS MATERIALIZED (SELECT who, SUM(c) AS earlier, MAX(last) AS last "
+        "FROM ({before}) r GROUP BY who HAVING SUM(c) >= %s) "
+        "SELECT who, earlier, last FROM g "
         "WHERE who IN ({members}) AND NOT EXISTS (SELECT 1 FROM ({now}) n WHERE n.who = g.who) "
         "ORDER BY earlier DESC, who LIMIT %s",
         AT_RISK_MIN_CONTRIBUTIONS,
