@@ -1,8 +1,10 @@
 """The People page: who carries the community, who is rising, who is slipping away.
 
-Every table is read from the daily aggregates (DailyActiveMember, DailyMemberCredit) in
-one grouped query, plus one query for the members it names: a fixed number of queries
-whatever the size of the community. Members are matched to the aggregates by id inside
+Every table is read from the per-member aggregates in one grouped query — the period's
+whole months from the monthly rows (MonthlyActiveMember, MonthlyMemberCredit), the days
+cut at its ends from the daily ones (DailyActiveMember, DailyMemberCredit), as
+analytics.spans splits it — plus one query for the members it names: a fixed number of
+queries whatever the size of the community. Members are matched to the aggregates by id inside
 the query, so a deleted member (whose row is gone) is never shown, and never leaves a
 hole in a top list either. docs/metrics.md ("People") states every rule.
 """
