@@ -13,7 +13,7 @@ from tests.analytics.conftest import at, event, person
 from tests.conftest import make_member
 from townsquare.accounts import privacy
 from townsquare.accounts.models import Role
-from townsquare.analytics import membership, metrics, rollups
+from townsquare.analytics import membership, metrics, rollups, spans
 from townsquare.analytics.models import (
     DailyActiveMember,
     MemberTenure,
@@ -210,7 +210,7 @@ def test_whole_months_from_the_monthly_rows_give_the_same_answers():
         date(2026, 3, 31)
     )
     period = Period(date(2026, 2, 20), date(2026, 4, 10))
-    assert metrics._whole_months(period) == (date(2026, 3, 1), date(2026, 3, 1))
+    assert spans.whole_months(period) == (date(2026, 3, 1), date(2026, 3, 1))
     assert metrics._distinct(period) == {"active": 4, "lurkers": 1, "occasional": 1, "regular": 2}
     assert metrics.series("engagement_rate", period).total == 75.0  # 3 of 4 contributed
     # Periods with no whole month, exactly one, several, and cut on either side.

@@ -15,6 +15,7 @@ from townsquare.analytics.models import (
     DailyTopicParticipant,
     MemberTenure,
     MonthlyActiveMember,
+    MonthlyMemberCredit,
     RetentionCohort,
     RollupState,
 )
@@ -29,7 +30,19 @@ def snapshot() -> tuple[list, ...]:
         sorted(DailyActiveMember.objects.values_list("day", "member_id", "contributions")),
         sorted(
             MonthlyActiveMember.objects.values_list(
-                "month", "member_id", "contributions", "active_days", "last_day"
+                "month",
+                "member_id",
+                "contributions",
+                "active_days",
+                "last_day",
+                "contributing_days",
+                "last_contribution",
+            ),
+            key=str,
+        ),
+        sorted(
+            MonthlyMemberCredit.objects.values_list(
+                "month", "member_id", "accepted_answers", "helpful_reactions"
             )
         ),
         sorted(
@@ -60,6 +73,7 @@ def history(day):
     event(ben, "post.created", day, hour=23, category=1, topic=7)
     event(ben, "post.reacted", day, category=2)
     event(ann, "member.visited", day - timedelta(days=1))
+    event(None, "answer.accepted", day, author=ben.pk)
     view(day, "k1", source="search", referrer="www.google.com")
     view(day, "k1", source="search", referrer="www.google.com", hour=0)
     view(day, "k2", user=ann)
@@ -144,6 +158,7 @@ def test_rebuild_gives_the_incremental_result(day):
     MonthlyActiveMember.objects.create(
         month=day.replace(day=1) - timedelta(days=400), member_id=1, last_day=day
     )
+    MonthlyMemberCredit.objects.create(month=day.replace(day=1) - timedelta(days=400), member_id=1)
     call_command("rollup", "--rebuild")
     assert snapshot() == incremental
 
@@ -198,14 +213,14 @@ def test_the_hourly_job_counts_the_usual_periods_ahead():
     from django.core.cache import cache
 
     from townsquare.analytics import metrics
-    from townsquare.analytics.periods import Period
+    from townsquare.analytics.periods import WARM_DAYS, Period
     from townsquare.analytics.tasks import rollup_recent
 
     today = timezone.now().astimezone(UTC).date()
     event(person(), "post.created", today)
     rollup_recent.apply().get()
     version = rollups.member_rows_version()
-    for days in metrics.WARM_DAYS:
+    for days in WARM_DAYS:
         for period in (Period.ending(today, days), Period.ending(today, days).previous()):
             assert cache.get(metrics.distinct_key(period, version)) is not None, (days, period)
     year = Period.ending(today, 365)

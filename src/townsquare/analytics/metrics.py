@@ -10,7 +10,7 @@ others answer ``None`` under a filter rather than an unfiltered number.
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.cache import cache
 from django.db import connection
@@ -24,10 +24,11 @@ from townsquare.analytics import (
     rollups,
     satisfaction,
     sentiment_queries,
+    spans,
     support,
 )
 from townsquare.analytics.models import DailyActiveMember, DailyMetric, MonthlyActiveMember
-from townsquare.analytics.periods import DEFAULT_DAYS, Period, Row, Value
+from townsquare.analytics.periods import WARM_DAYS, Period, Row, Value
 from townsquare.core.models import Source
 
 #: Of the members active in a period, "occasional" contributors made 1 to this many
@@ -37,9 +38,6 @@ TOP_REFERRERS = 10
 #: How long a period's distinct-member counts stay cached (the next rollup that rewrites
 #: the member rows changes their key anyway).
 DISTINCT_CACHE_SECONDS = 2 * 3600
-#: The periods (days ending today) whose distinct members the hourly job counts ahead:
-#: the dashboard's default and a year.
-WARM_DAYS = (DEFAULT_DAYS, 365)
 
 
 @dataclass(frozen=True)
@@ -127,36 +125,24 @@ def _load(period: Period, categories: Collection[int] | None) -> Daily:
     return daily
 
 
-def _whole_months(period: Period) -> tuple[date, date] | None:
-    """The first and last whole calendar month inside the period, if any."""
-    first = membership._month(period.start)
-    if first < period.start:
-        first = membership._add_months(first, 1)
-    last = membership._month(period.end + timedelta(days=1))  # the month after the last whole
-    last = membership._add_months(last, -1)
-    return (first, last) if first <= last else None
-
-
 def _active_rows(period: Period) -> tuple[str, list]:
     """SQL of (member_id, contributions) rows covering the period: the monthly rows of its
-    whole months and the daily rows of the days around them (all daily rows when it
-    has no whole month). A member may appear in several rows."""
-    daily = DailyActiveMember.objects.order_by().values_list("member_id", "contributions")
-    months = _whole_months(period)
-    if months is None:
-        return daily.filter(day__range=(period.start, period.end)).query.sql_with_params()
-    first, last = months
-    edges = Q(day__gte=period.start, day__lt=first) | Q(
-        day__gt=membership._add_months(last, 1) - timedelta(days=1), day__lte=period.end
-    )
-    monthly = MonthlyActiveMember.objects.order_by().filter(month__range=(first, last))
-    parts = [
-        monthly.values_list("member_id", "contributions").query.sql_with_params(),
-        daily.filter(edges).query.sql_with_params(),
-    ]
-    return (
-        " UNION ALL ".join(sql for sql, _params in parts),
-        [param for _sql, params in parts for param in params],
+    whole months and the daily rows of the days around them. A member may appear in
+    several rows."""
+    return spans.union(
+        spans.rows(
+            period,
+            lambda span: (
+                DailyActiveMember.objects.order_by()
+                .filter(day__range=(span.start, span.end))
+                .values_list("member_id", "contributions")
+            ),
+            lambda span: (
+                MonthlyActiveMember.objects.order_by()
+                .filter(month__range=(span.start, span.end))
+                .values_list("member_id", "contributions")
+            ),
+        )
     )
 
 

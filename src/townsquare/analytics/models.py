@@ -159,16 +159,24 @@ class SentimentState(models.Model):
         return f"{self.name}: {self.started_at}"
 
 
-class DailyMemberCredit(models.Model):
-    """What others credited a member with on a UTC day: answers of theirs accepted, and
-    helpful reactions (analytics.rollups.HELPFUL_REACTIONS) to their posts — the super
-    users' table. Filled by the rollup from ``answer.accepted`` and ``post.reacted``
-    events, whose data name the post's author; a plain integer like DailyActiveMember."""
+class MemberCredits(models.Model):
+    """What others credited a member with: answers of theirs accepted, and helpful
+    reactions (analytics.rollups.HELPFUL_REACTIONS) to their posts — the super users'
+    table. A plain integer like DailyActiveMember, not a foreign key."""
 
-    day = models.DateField()
     member_id = models.BigIntegerField()
     accepted_answers = models.PositiveIntegerField(default=0)
     helpful_reactions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyMemberCredit(MemberCredits):
+    """A member's credits on a UTC day. Filled by the rollup from ``answer.accepted`` and
+    ``post.reacted`` events, whose data name the post's author."""
+
+    day = models.DateField()
 
     class Meta:
         constraints = [
@@ -178,6 +186,24 @@ class DailyMemberCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} member {self.member_id}: {self.accepted_answers} accepted"
+
+
+class MonthlyMemberCredit(MemberCredits):
+    """A member's credits in a calendar month (UTC): the month's ``DailyMemberCredit`` rows
+    summed, rewritten with the month's ``MonthlyActiveMember`` rows. ``month`` is the
+    month's first day."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "member_id"], name="one_credit_per_member_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} member {self.member_id}: {self.accepted_answers} accepted"
 
 
 class Direction(models.TextChoices):
@@ -234,11 +260,16 @@ class MonthlyActiveMember(models.Model):
     contributions = models.PositiveIntegerField(default=0)
     active_days = models.PositiveSmallIntegerField(default=0)
     last_day = models.DateField()
+    #: Days with a contribution, and the last of them (None: only visits that month).
+    contributing_days = models.PositiveSmallIntegerField(default=0)
+    last_contribution = models.DateField(null=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["month", "member_id"], name="one_row_per_member_month")
         ]
+        # A member's months (the People page reads chosen members' rows).
+        indexes = [models.Index(fields=["member_id", "month"], name="monthlymember_member")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} member {self.member_id}: {self.contributions}"

@@ -1,24 +1,35 @@
 """The People page: who carries the community, who is rising, who is slipping away.
 
-Every table is read from the daily aggregates (DailyActiveMember, DailyMemberCredit) in
-one grouped query, plus one query for the members it names: a fixed number of queries
-whatever the size of the community. Members are matched to the aggregates by id inside
+Every table is read from the per-member aggregates in one grouped query — the period's
+whole months from the monthly rows (MonthlyActiveMember, MonthlyMemberCredit), the days
+cut at its ends from the daily ones (DailyActiveMember, DailyMemberCredit), as
+analytics.spans splits it — plus one query for the members it names: a fixed number of
+queries whatever the size of the community. Members are matched to the aggregates by id inside
 the query, so a deleted member (whose row is gone) is never shown, and never leaves a
 hole in a top list either. docs/metrics.md ("People") states every rule.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Case, DateField, F, Q, QuerySet, Value, When
+from django.db.models.expressions import Expression, RawSQL
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts.models import Role, User
-from townsquare.analytics.models import DailyActiveMember, DailyMemberCredit
-from townsquare.analytics.periods import DEFAULT_DAYS, Period
+from townsquare.analytics import rollups, spans
+from townsquare.analytics.models import (
+    DailyActiveMember,
+    DailyMemberCredit,
+    MemberCredits,
+    MonthlyActiveMember,
+    MonthlyMemberCredit,
+)
+from townsquare.analytics.periods import WARM_DAYS, Period
 
 #: Rows in each table.
 TOP = 20
@@ -78,109 +89,178 @@ def _named(ranked: Ranked, members: dict[int, User] | None = None) -> list[Perso
     return [PersonRow(members[pk], figures) for pk, figures in ranked if pk in members]
 
 
-def _sum(expression: str, **filter_kwargs) -> Coalesce:
-    return Coalesce(
-        Sum(expression, filter=Q(**filter_kwargs) if filter_kwargs else None),
-        Value(0),
-        output_field=IntegerField(),
+def _activity(
+    period: Period,
+    members: QuerySet | RawSQL | None = None,
+    *,
+    contributing: bool = True,
+    tag: int = 0,
+) -> list[QuerySet]:
+    """Activity over the period, as rows (who, tag, c, d, last, mon): the member, ``tag``
+    (which of two periods read together a row belongs to), contributions, days with a
+    contribution, the last of them, and the calendar month. Whole months come from the
+    monthly rows, the cut months from the daily ones (analytics.spans); a member may have
+    several rows. ``contributing``: only rows with a contribution (most rows are visits,
+    left unread); ``members``: only theirs (read by the member index)."""
+    only = Q(member_id__in=members) if members is not None else Q()
+    if contributing:
+        only &= Q(contributions__gt=0)
+
+    def read(rows: QuerySet, **columns: Expression) -> QuerySet:
+        return (
+            rows.order_by()
+            .filter(only)
+            .annotate(who=F("member_id"), tag=Value(tag), c=F("contributions"), **columns)
+            .values_list("who", "tag", "c", "d", "last", "mon")
+        )
+
+    return spans.rows(
+        period,
+        lambda span: read(
+            DailyActiveMember.objects.filter(day__range=(span.start, span.end)),
+            d=Case(When(contributions__gt=0, then=Value(1)), default=Value(0)),
+            last=Case(When(contributions__gt=0, then=F("day"))),
+            mon=Value(span.month, output_field=DateField()),
+        ),
+        lambda span: read(
+            MonthlyActiveMember.objects.filter(month__range=(span.start, span.end)),
+            d=F("contributing_days"),
+            last=F("last_contribution"),
+            mon=F("month"),
+        ),
     )
+
+
+def _credits(period: Period) -> list[QuerySet]:
+    """Credits over the period, as rows (who, a, h): the member, accepted answers,
+    helpful reactions; whole months from the monthly rows."""
+
+    def read(model: type[MemberCredits], **span: tuple[date, date]) -> QuerySet:
+        return (
+            model.objects.order_by()
+            .filter(**span)
+            .annotate(who=F("member_id"), a=F("accepted_answers"), h=F("helpful_reactions"))
+            .values_list("who", "a", "h")
+        )
+
+    return spans.rows(
+        period,
+        lambda span: read(DailyMemberCredit, day__range=(span.start, span.end)),
+        lambda span: read(MonthlyMemberCredit, month__range=(span.start, span.end)),
+    )
+
+
+#: A piece of SQL: a query, queries read together (UNION ALL), or SQL and its parameters.
+Part = QuerySet | list[QuerySet] | tuple[str, list]
+
+
+def _compose(template: str, *params: object, **parts: Part) -> tuple[str, list]:
+    """``template`` with each ``{name}`` replaced by the SQL of ``parts[name]``; the
+    parameters, the parts' and the template's own (``%s``, taken from ``params`` in
+    turn), in the order they appear."""
+    compiled = {
+        name: part
+        if isinstance(part, tuple)
+        else spans.union(part if isinstance(part, list) else [part])
+        for name, part in parts.items()
+    }
+    values = iter(params)
+    ordered = []
+    for token in re.finditer(r"\{(\w+)\}|%s", template):
+        if token[1]:
+            ordered += compiled[token[1]][1]
+        else:
+            ordered.append(next(values))
+    return template.format(**{name: sql for name, (sql, _params) in compiled.items()}), ordered
+
+
+def _fetch(template: str, *params: object, **parts: Part) -> list[tuple]:
+    """The rows of the composed SQL (``_compose``)."""
+    sql, ordered = _compose(template, *params, **parts)
+    with connection.cursor() as cursor:
+        # Only Django's compiled SQL is formatted in; values are parameters.
+        cursor.execute(sql, ordered)
+        return cursor.fetchall()
 
 
 def _top_contributors(period: Period) -> Ranked:
     """Most contributions (topics, replies, reactions, poll votes) in the period; figures:
     contributions, days with a contribution."""
-    rows = (
-        DailyActiveMember.objects.filter(
-            day__range=(period.start, period.end),
-            contributions__gt=0,
-            member_id__in=_existing(),
-        )
-        .values("member_id")
-        .annotate(total=Sum("contributions"), days=Count("id"))
-        .order_by("-total", "-days", "member_id")[:TOP]
+    rows = _fetch(
+        # Members are matched after grouping: one lookup per member, not per row.
+        "SELECT who, total, days FROM (SELECT who, SUM(c) AS total, SUM(d) AS days "
+        "FROM ({rows}) r GROUP BY who) g WHERE who IN ({members}) "
+        "ORDER BY total DESC, days DESC, who LIMIT %s",
+        TOP,
+        rows=_activity(period),
+        members=_existing(),
     )
-    return [(row["member_id"], [row["total"], row["days"]]) for row in rows]
+    return [(pk, [int(total), int(days)]) for pk, total, days in rows]
 
 
 def _rising_members(period: Period) -> Ranked:
     """Members who joined in the last ~6 months and contributed more in the period than
     in the previous one; figures: now, before, increase."""
-    previous = period.previous()
     joined_after = period.end - timedelta(days=RISING_JOINED_DAYS)
-    recent = User.objects.filter(date_joined__gte=_joined_before(joined_after))
-    rows = (
-        DailyActiveMember.objects.filter(
-            # Days without a contribution add nothing: most rows are visits, left unread.
-            day__range=(previous.start, period.end),
-            contributions__gt=0,
-            member_id__in=_existing(recent),
-        )
-        .values("member_id")
-        .annotate(
-            now=_sum("contributions", day__gte=period.start),
-            then=_sum("contributions", day__lte=previous.end),
-        )
-        .annotate(rise=F("now") - F("then"))
-        .filter(rise__gt=0)
-        .order_by("-rise", "-now", "member_id")[:TOP]
+    recent = _existing(User.objects.filter(date_joined__gte=_joined_before(joined_after)))
+    rows = _fetch(
+        "SELECT who, cur, prev FROM (SELECT who, "
+        "SUM(CASE WHEN tag = 1 THEN c ELSE 0 END) AS cur, "
+        "SUM(CASE WHEN tag = 0 THEN c ELSE 0 END) AS prev "
+        "FROM ({rows}) r WHERE who IN ({members}) GROUP BY who) g "
+        "WHERE cur > prev ORDER BY cur - prev DESC, cur DESC, who LIMIT %s",
+        TOP,
+        rows=_activity(period, tag=1) + _activity(period.previous()),
+        members=recent,
     )
-    return [(r["member_id"], [r["now"], r["then"], r["rise"]]) for r in rows]
+    return [(pk, [int(now), int(then), int(now - then)]) for pk, now, then in rows]
 
 
 def _super_users(period: Period) -> Ranked:
     """Most answers accepted, then most helpful reactions received, in the period;
     figures: accepted answers, helpful reactions."""
-    rows = (
-        DailyMemberCredit.objects.filter(
-            day__range=(period.start, period.end), member_id__in=_existing()
-        )
-        .values("member_id")
-        .annotate(accepted=Sum("accepted_answers"), helpful=Sum("helpful_reactions"))
-        .filter(Q(accepted__gt=0) | Q(helpful__gt=0))
-        .order_by("-accepted", "-helpful", "member_id")[:TOP]
+    rows = _fetch(
+        "SELECT who, accepted, helpful FROM (SELECT who, SUM(a) AS accepted, "
+        "SUM(h) AS helpful FROM ({rows}) r GROUP BY who) g "
+        "WHERE (accepted > 0 OR helpful > 0) AND who IN ({members}) "
+        "ORDER BY accepted DESC, helpful DESC, who LIMIT %s",
+        TOP,
+        rows=_credits(period),
+        members=_existing(),
     )
-    return [(row["member_id"], [row["accepted"], row["helpful"]]) for row in rows]
+    return [(pk, [int(accepted), int(helpful)]) for pk, accepted, helpful in rows]
 
 
 def _at_risk(period: Period) -> Ranked:
     """Members with at least 5 contributions in the 90 days before the period and none in
     it (they may still read); figures: contributions before, last day they contributed."""
-    before = period.start - timedelta(days=AT_RISK_LOOKBACK_DAYS)
-    rows = (
-        DailyActiveMember.objects.filter(
-            # Only days with a contribution: "none in the period" is then "no such row".
-            day__range=(before, period.end),
-            contributions__gt=0,
-            member_id__in=_existing(),
-        )
-        .values("member_id")
-        .annotate(
-            then=_sum("contributions", day__lt=period.start),
-            now=_sum("contributions", day__gte=period.start),
-            last=Max("day"),
-        )
-        .filter(then__gte=AT_RISK_MIN_CONTRIBUTIONS, now=0)
-        .order_by("-then", "member_id")[:TOP]
+    before = Period(
+        period.start - timedelta(days=AT_RISK_LOOKBACK_DAYS), period.start - timedelta(days=1)
     )
-    return [(row["member_id"], [row["then"], row["last"]]) for row in rows]
+    rows = _fetch(
+        # Only rows with a contribution are read: "none in the period" is "no row in it",
+        # an anti-join rather than a sum. The candidates are grouped once, MATERIALIZED:
+        # inlined, PostgreSQL's parallel plan grouped them again in every worker.
+        "WITH g AS MATERIALIZED (SELECT who, SUM(c) AS earlier, MAX(last) AS last "
+        "FROM ({before}) r GROUP BY who HAVING SUM(c) >= %s) "
+        "SELECT who, earlier, last FROM g "
+        "WHERE who IN ({members}) AND NOT EXISTS (SELECT 1 FROM ({now}) n WHERE n.who = g.who) "
+        "ORDER BY earlier DESC, who LIMIT %s",
+        AT_RISK_MIN_CONTRIBUTIONS,
+        TOP,
+        before=_activity(before),
+        members=_existing(),
+        now=_activity(period),
+    )
+    return [(pk, [int(then), rollups._as_date(last)]) for pk, then, last in rows]
 
 
-def _year(end: date) -> tuple[date, date]:
+def _year(end: date) -> Period:
     """The 12 calendar months ending with the month of ``end`` (the last one cut at it)."""
     first = end.replace(day=1)
     for _month in range(ADVISORY_MONTHS - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    return first, end
-
-
-def _months(first: date, last: date) -> list[tuple[date, date]]:
-    """The calendar months from ``first`` (a first of a month) to ``last``, each cut at it."""
-    months = []
-    while first <= last:
-        following = (first + timedelta(days=32)).replace(day=1)
-        months.append((first, min(following - timedelta(days=1), last)))
-        first = following
-    return months
+    return Period(first, end)
 
 
 def _advisory_candidates(period: Period) -> Ranked:
@@ -190,43 +270,33 @@ def _advisory_candidates(period: Period) -> Ranked:
     active, credits, contributions.
 
     The credits are few (a small table), so they choose the members first; only those
-    members' day rows are then read (by the member index), each month marked in one pass
-    rather than counted distinct. Two queries, and one for the members."""
-    first, last = _year(period.end)
+    members' activity is then read (by the member indexes), the year's whole months from
+    the monthly rows. One query, and one for the members."""
+    year = _year(period.end)
     eligible = User.objects.filter(
         role=Role.MEMBER,
         is_active=True,
         date_joined__lt=_joined_before(period.end - timedelta(days=ADVISORY_MIN_DAYS)),
     )
-    credited = (
-        DailyMemberCredit.objects.filter(
-            day__range=(first, last), member_id__in=_existing(eligible)
-        )
-        .values("member_id")
-        .annotate(credits=Sum(F("accepted_answers") + F("helpful_reactions")))
-        .filter(credits__gte=ADVISORY_MIN_CREDITS)
+    credited = _compose(
+        "SELECT who, SUM(a + h) AS credits FROM ({rows}) r WHERE who IN ({members}) "
+        "GROUP BY who HAVING SUM(a + h) >= %s",
+        ADVISORY_MIN_CREDITS,
+        rows=_credits(year),
+        members=_existing(eligible),
     )
-    marks = {
-        f"m{n}": Max(Case(When(day__range=month, then=Value(1)), default=Value(0)))
-        for n, month in enumerate(_months(first, last))
-    }
-    active = (
-        DailyActiveMember.objects.filter(
-            day__range=(first, last), member_id__in=credited.values("member_id")
-        )
-        .values("member_id")
-        .annotate(**marks, total=Sum("contributions"))
-        .annotate(months=sum((F(name) for name in marks), Value(0)))
-        .filter(months__gte=ADVISORY_MIN_MONTHS)
-        .values_list("member_id", "months", "total")
+    members = RawSQL(f"SELECT who FROM ({credited[0]}) k", credited[1])  # noqa: S608, S611
+    rows = _fetch(
+        "SELECT g.who, g.months, k.credits, g.total FROM (SELECT who, "
+        "COUNT(DISTINCT mon) AS months, SUM(c) AS total FROM ({rows}) r GROUP BY who "
+        "HAVING COUNT(DISTINCT mon) >= %s) g JOIN ({credited}) k ON k.who = g.who "
+        "ORDER BY k.credits DESC, g.months DESC, g.total DESC, g.who LIMIT %s",
+        ADVISORY_MIN_MONTHS,
+        TOP,
+        rows=_activity(year, members, contributing=False),
+        credited=credited,
     )
-    months = {pk: (count, total) for pk, count, total in active}
-    ranked = sorted(
-        (-credit, -months[pk][0], -months[pk][1], pk)
-        for pk, credit in credited.values_list("member_id", "credits")
-        if pk in months
-    )[:TOP]
-    return [(pk, [-m, -c, -t]) for c, m, t, pk in ranked]
+    return [(pk, [int(months), int(credits), int(total)]) for pk, months, credits, total in rows]
 
 
 def _layout() -> list[tuple[str, Promise, Promise, list[Promise], str]]:
@@ -299,19 +369,11 @@ def advisory_candidates(period: Period) -> list[PersonRow]:
     return _named(_advisory_candidates(period))
 
 
-def _version() -> str:
-    """Changes whenever the rollup rewrites the tables the rankings read (it deletes and
-    inserts rows, so their highest ids move): two reads of a primary key index."""
-    active = DailyActiveMember.objects.order_by().aggregate(m=Max("id"))["m"]
-    credit = DailyMemberCredit.objects.order_by().aggregate(m=Max("id"))["m"]
-    return f"{active or 0}-{credit or 0}"
-
-
 def rankings(period: Period) -> dict[str, Ranked]:
     """Every table's ranking, cached until the rollup next changes the aggregates: at
     100,000 members a period's rankings take seconds (docs/performance.md), while the
     rollup changes them once an hour. The hourly job warms the default period's."""
-    key = f"analytics:people:{period.start}:{period.end}:{_version()}"
+    key = f"analytics:people:{period.start}:{period.end}:{rollups.member_rows_version()}"
     found = cache.get(key)
     if found is None:
         rankers = {
@@ -338,5 +400,7 @@ def tables(period: Period) -> list[Table]:
 
 
 def warm(today: date) -> None:
-    """Compute the default period's rankings (the 30 days ending today) into the cache."""
-    rankings(Period.ending(today, DEFAULT_DAYS))
+    """Compute the rankings of the usual periods ending today into the cache: a year's
+    take seconds cold at 100,000 members (docs/performance.md)."""
+    for days in WARM_DAYS:
+        rankings(Period.ending(today, days))

@@ -6,6 +6,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 DEFAULT_DAYS = 30
+#: The periods (days ending today) the hourly job computes ahead into the caches of the
+#: dashboard and the People page: the default and a year.
+WARM_DAYS = (DEFAULT_DAYS, 365)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ watermark (events with an id above the last one seen whose day is older).
 WAU and MAU are distinct counts over the 7 and 30 day-rows of ``DailyActiveMember`` ending
 on a day, so a change to one day also recomputes them for the 29 days after it.
 
-Every month a recomputed day falls in gets its ``MonthlyActiveMember`` rows again (the
-month's daily member rows summed). ``MemberTenure`` (join, last activity, leaving: one row
-per member) is rewritten whole by a rebuild or a run over chosen days; the incremental run
-rewrites only the rows of the members its days may have changed (see ``_write_tenure``).
-``RetentionCohort`` (a few hundred rows) is rewritten whole at the end of each run.
+Every month a recomputed day falls in gets its ``MonthlyActiveMember`` and
+``MonthlyMemberCredit`` rows again (the month's daily member and credit rows summed).
+``MemberTenure`` (join, last activity, leaving: one row per member) is rewritten whole by a
+rebuild or a run over chosen days; the incremental run rewrites only the rows of the members
+its days may have changed (see ``_write_tenure``). ``RetentionCohort`` (a few hundred rows)
+is rewritten whole at the end of each run.
 """
 
 from collections import defaultdict
@@ -46,6 +47,7 @@ from townsquare.analytics.models import (
     DailyTopicParticipant,
     MemberTenure,
     MonthlyActiveMember,
+    MonthlyMemberCredit,
     RetentionCohort,
     RollupState,
 )
@@ -300,10 +302,13 @@ def _table(model: type[models.Model]) -> str:
 
 
 def _write_month(month: date) -> None:
-    """The month's ``MonthlyActiveMember`` rows: its daily member rows summed, in one
-    ``INSERT … SELECT … GROUP BY member`` (members are too many to pass through Python)."""
-    rows = (
-        DailyActiveMember.objects.filter(day__range=(month, _month_end(month)))
+    """The month's ``MonthlyActiveMember`` and ``MonthlyMemberCredit`` rows: its daily
+    member and credit rows summed, each in one ``INSERT … SELECT … GROUP BY member``
+    (members are too many to pass through Python)."""
+    span = {"day__range": (month, _month_end(month))}
+    contributed = Q(contributions__gt=0)
+    active = (
+        DailyActiveMember.objects.filter(**span)
         .order_by()
         .values("member_id")
         .annotate(
@@ -311,16 +316,36 @@ def _write_month(month: date) -> None:
             c=Sum("contributions"),
             n=Count("id"),
             last=Max("day"),
+            days=Count("id", filter=contributed),
+            last_contribution=Max("day", filter=contributed),
         )
-        .values_list("m", "member_id", "c", "n", "last")
+        .values_list("m", "member_id", "c", "n", "last", "days", "last_contribution")
     )
-    sql, params = rows.query.sql_with_params()
+    credits = (
+        DailyMemberCredit.objects.filter(**span)
+        .order_by()
+        .values("member_id")
+        .annotate(
+            m=Value(month, output_field=DateField()),
+            a=Sum("accepted_answers"),
+            h=Sum("helpful_reactions"),
+        )
+        .values_list("m", "member_id", "a", "h")
+    )
+    active_sql, active_params = active.query.sql_with_params()
+    credits_sql, credits_params = credits.query.sql_with_params()
     with transaction.atomic():
         MonthlyActiveMember.objects.filter(month=month).delete()
+        MonthlyMemberCredit.objects.filter(month=month).delete()
         _execute(
-            f"INSERT INTO {_table(MonthlyActiveMember)} "
-            f"(month, member_id, contributions, active_days, last_day) {sql}",
-            params,
+            f"INSERT INTO {_table(MonthlyActiveMember)} (month, member_id, contributions, "
+            f"active_days, last_day, contributing_days, last_contribution) {active_sql}",
+            active_params,
+        )
+        _execute(
+            f"INSERT INTO {_table(MonthlyMemberCredit)} "
+            f"(month, member_id, accepted_answers, helpful_reactions) {credits_sql}",
+            credits_params,
         )
 
 
@@ -549,6 +574,7 @@ def _log_days() -> tuple[date, date] | None:
 
 
 _DAILY = (DailyMetric, DailyActiveMember, DailyMemberCredit, DailyTopic, DailyTopicParticipant)
+_MONTHLY = (MonthlyActiveMember, MonthlyMemberCredit)
 _WHOLE = (MemberTenure, RetentionCohort)
 
 
@@ -561,16 +587,16 @@ def rebuild() -> int:
     bounds = _log_days()
     today = timezone.now().astimezone(UTC).date()
     if bounds is None:
-        for model in _DAILY + _WHOLE:
+        for model in _DAILY + _MONTHLY + _WHOLE:
             model.objects.all().delete()
-        MonthlyActiveMember.objects.all().delete()
         support_rollup.refresh()
         _save_watermark(watermark)
         return 0
     first, last = bounds[0], max(bounds[1], today)
     for model in _DAILY:
         model.objects.exclude(day__range=(first, last)).delete()
-    MonthlyActiveMember.objects.exclude(month__range=(_month(first), last)).delete()
+    for model in _MONTHLY:
+        model.objects.exclude(month__range=(_month(first), last)).delete()
     count = rollup(first + timedelta(days=n) for n in range((last - first).days + 1))
     support_rollup.refresh()
     _save_watermark(watermark)
@@ -622,10 +648,13 @@ def rollup_recent() -> int:
 def member_rows_version() -> str:
     """Changes whenever the rollup rewrites the per-member rows (it deletes and inserts,
     so their highest ids move; nothing else writes them): part of the cache key of
-    figures computed from them. One query, three reads of primary key indexes."""
+    figures computed from them. The monthly tables count too: they are rewritten after the
+    days, so a figure computed in between must not outlive them. One query, four reads of
+    primary key indexes."""
+    tables = (DailyActiveMember, DailyMemberCredit, MonthlyActiveMember, MonthlyMemberCredit)
     highest = ", ".join(
         f"(SELECT MAX(id) FROM {_table(model)})"  # noqa: S608 — quoted table names only
-        for model in (DailyActiveMember, MonthlyActiveMember, DailyMemberCredit)
+        for model in tables
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {highest}")
