@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from tests.conftest import make_member
 from tests.events.conftest import make_event
+from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import User
 from townsquare.core.models import ActivityEvent
 from townsquare.events import actions
@@ -275,3 +276,20 @@ def test_settings_page_creates_shows_and_resets_the_address(member, guidelines):
 def test_event_page_links_to_its_calendar_file(event):
     page = client_for(None).get(event.get_absolute_url()).content.decode()
     assert f'href="/events/{event.pk}.ics"' in page
+
+
+def test_own_calendar_by_api_token_and_in_the_openapi_document(member, event):
+    actions.rsvp(member, event, "maybe")
+    _token, raw = account_actions.create_api_token(member, member, "Calendar sync")
+    response = Client().get("/api/v1/events.ics", headers={"authorization": f"Bearer {raw}"})
+    found = vevents(parse(response))
+    assert list(found) == [event.title]
+    # The same UID as the event's own file: calendars keep one copy.
+    assert (
+        found[event.title]["uid"]
+        == vevents(parse(Client().get(f"/events/{event.pk}.ics")))[event.title]["uid"]
+    )
+    assert Client().get("/api/v1/events.ics").status_code == 401
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/events.ics", "/api/v1/events/{event_id}.ics"):
+        assert "text/calendar" in paths[path]["get"]["responses"]["200"]["content"]

@@ -231,11 +231,22 @@ def attendees(request: HttpRequest, event_id: int) -> dict:
 
 # --- Calendar files ---------------------------------------------------------------------------
 
+# Not JSON: the OpenAPI document says what comes back instead.
+ICS_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "An iCalendar (RFC 5545) file.",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
 
 @router.get(
     "/events.ics",
     auth=member_auth,
     summary="The caller's own calendar: the events they go to (text/calendar)",
+    openapi_extra=ICS_RESPONSE,
 )
 def own_calendar(request: HttpRequest) -> HttpResponse:
     require_area(request, "events")
@@ -243,7 +254,11 @@ def own_calendar(request: HttpRequest) -> HttpResponse:
     return calendars.response(body, "calendar.ics", download=False)
 
 
-@router.get("/events/{int:event_id}.ics", summary="One event as an iCalendar file")
+@router.get(
+    "/events/{int:event_id}.ics",
+    summary="One event as an iCalendar file",
+    openapi_extra=ICS_RESPONSE,
+)
 def event_calendar(request: HttpRequest, event_id: int) -> HttpResponse:
     require_area(request, "events")
     event = _event_or_404(request, event_id)
