@@ -358,7 +358,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 def _feed_addresses(request: HttpRequest, feed: CalendarFeed) -> dict[str, str]:
     address = request.build_absolute_uri(reverse("events:calendar_feed", args=[feed.token]))
-    return {"https": address, "webcal": "webcal://" + address.split("://", 1)[1]}
+    return {"web": address, "webcal": "webcal://" + address.split("://", 1)[1]}
 
 
 @login_required
