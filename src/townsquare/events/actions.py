@@ -28,6 +28,7 @@ from townsquare.core import activity, permissions
 from townsquare.core.images import replace_cover
 from townsquare.core.markdown import render
 from townsquare.events.models import (
+    CalendarFeed,
     Event,
     EventFormat,
     EventHost,
@@ -212,6 +213,12 @@ def _locked(event: Event) -> Event:
     return Event.objects.select_for_update().get(pk=event.pk)
 
 
+def _calendar_fields(event: Event) -> tuple:
+    """What a calendar copy of the event shows of its time and place: a change raises
+    the event's iCalendar SEQUENCE."""
+    return (event.starts_at, event.ends_at, event.format, event.venue, event.address)
+
+
 @transaction.atomic
 def update_event(
     actor: User | None,
@@ -242,9 +249,12 @@ def update_event(
             {"visibility": _("Who may see the event cannot change once it is published.")}
         )
     previous_capacity = event.capacity
+    before = _calendar_fields(event)
     for field, value in changes.items():
         setattr(event, field, value)
     _validate(event)
+    if _calendar_fields(event) != before:
+        event.sequence += 1
     _render(event)
     replace_cover(event.cover, cover)
     if cover is not None:
@@ -333,7 +343,8 @@ def cancel_event(actor: User | None, event: Event) -> Event:
     if event.status not in (EventStatus.DRAFT, EventStatus.PROPOSED, EventStatus.PUBLISHED):
         raise ValidationError({"status": _("This event cannot be cancelled.")})
     event.status, event.cancelled_at = EventStatus.CANCELLED, timezone.now()
-    event.save(update_fields=["status", "cancelled_at", "updated_at"])
+    event.sequence += 1
+    event.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
     activity.record(actor, "event.cancelled", event, group=event.group_id)
     return event
 
@@ -526,3 +537,36 @@ def members_by_handle(handles: Iterable[str]) -> list[User]:
             {"hosts": _("No member with the handle @%(handle)s.") % {"handle": missing[0]}}
         )
     return [found[handle] for handle in wanted]
+
+
+# --- Personal calendar feeds --------------------------------------------------------------
+
+
+def _new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def calendar_feed(actor: User, member: User) -> CalendarFeed:
+    """The member's calendar feed address, created on first use."""
+    _check(permissions.may_use_calendar_feed(actor, member))
+    feed, created = CalendarFeed.objects.get_or_create(
+        member=member, defaults={"token": _new_feed_token()}
+    )
+    if created:
+        activity.record(actor, "calendar_feed.created", feed)
+    return feed
+
+
+@transaction.atomic
+def reset_calendar_feed(actor: User, member: User) -> CalendarFeed:
+    """A new secret address for the member's feed: the old one stops working at once
+    (for an address that was shared or leaked)."""
+    _check(permissions.may_use_calendar_feed(actor, member))
+    feed = CalendarFeed.objects.select_for_update().filter(member=member).first()
+    if feed is None:
+        return calendar_feed(actor, member)
+    feed.token = _new_feed_token()
+    feed.save(update_fields=["token"])
+    activity.record(actor, "calendar_feed.reset", feed)
+    return feed

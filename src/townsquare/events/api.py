@@ -5,14 +5,14 @@ time zone (naive ISO 8601) and answered both in UTC and locally. See docs/api.md
 import zoneinfo
 from datetime import datetime
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from townsquare.api.access import require_area
 from townsquare.api.auth import member_auth
 from townsquare.core import permissions
 from townsquare.core.queries import community_for
-from townsquare.events import actions, queries
+from townsquare.events import actions, calendars, queries
 from townsquare.events.models import Event, EventFormat, Registration, Visibility
 
 router = Router(tags=["events"])
@@ -182,7 +182,7 @@ def create_event(request: HttpRequest, payload: EventIn) -> Status:
     return Status(201, _detail(request, _event_or_404(request, event.pk)))
 
 
-@router.get("/events/{event_id}", response=EventOut, summary="One event")
+@router.get("/events/{int:event_id}", response=EventOut, summary="One event")
 def get_event(request: HttpRequest, event_id: int) -> dict:
     require_area(request, "events")
     return _detail(request, _event_or_404(request, event_id))
@@ -227,3 +227,41 @@ def attendees(request: HttpRequest, event_id: int) -> dict:
             for r in queries.attendees(event)
         ]
     }
+
+
+# --- Calendar files ---------------------------------------------------------------------------
+
+# Not JSON: the OpenAPI document says what comes back instead.
+ICS_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "An iCalendar (RFC 5545) file.",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+@router.get(
+    "/events.ics",
+    auth=member_auth,
+    summary="The caller's own calendar: the events they go to (text/calendar)",
+    openapi_extra=ICS_RESPONSE,
+)
+def own_calendar(request: HttpRequest) -> HttpResponse:
+    require_area(request, "events")
+    body = calendars.feed_file(request.user, community_for(request))
+    return calendars.response(body, "calendar.ics", download=False)
+
+
+@router.get(
+    "/events/{int:event_id}.ics",
+    summary="One event as an iCalendar file",
+    openapi_extra=ICS_RESPONSE,
+)
+def event_calendar(request: HttpRequest, event_id: int) -> HttpResponse:
+    require_area(request, "events")
+    event = _event_or_404(request, event_id)
+    return calendars.response(
+        calendars.event_file(event, community_for(request)), calendars.event_filename(event)
+    )

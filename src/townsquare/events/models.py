@@ -119,6 +119,9 @@ class Event(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     follow_up_sent_at = models.DateTimeField(null=True, blank=True)
+    # The iCalendar SEQUENCE: raised when the time or place changes and on cancelling, so
+    # calendars that imported the event replace their copy (events.calendars).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,4 +15,8 @@ urlpatterns = [
     path("events/<int:pk>/resources/", views.event_resource, name="resource"),
     path("events/<int:pk>/attendees/", views.event_attendees, name="attendees"),
     path("events/<int:pk>/<str:slug>/", views.event_detail, name="detail"),
+    path("events/<int:pk>.ics", views.event_ics, name="ics"),
+    path("events/calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("settings/calendar/", views.calendar_settings, name="calendar_settings"),
+    path("settings/calendar/reset/", views.calendar_reset, name="calendar_reset"),
 ]

@@ -12,18 +12,19 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.analytics.views import csv_file
 from townsquare.core import permissions
-from townsquare.core.areas import area
+from townsquare.core.areas import OPEN, area
 from townsquare.core.forms import apply_errors, flash_errors
 from townsquare.core.queries import community_for
-from townsquare.events import actions, queries
+from townsquare.events import actions, calendars, queries
 from townsquare.events.forms import CheckInForm, EventForm, ResourceForm, RsvpForm, questions_text
-from townsquare.events.models import Event, EventFormat, Registration
+from townsquare.events.models import CalendarFeed, Event, EventFormat, Registration
 from townsquare.groups.models import Group
 from townsquare.moderation.audit_log import safe_cell
 
@@ -332,3 +333,48 @@ def event_attendees(request: HttpRequest, pk: int) -> HttpResponse:
         "questions": list(event.questions.all()),
     }
     return render(request, "events/attendees.html", context, status=status)
+
+
+# --- Calendar files and the personal calendar feed ----------------------------------------
+
+
+@area("events")
+@require_safe
+def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    body = calendars.event_file(event, community_for(request))
+    return calendars.response(body, calendars.event_filename(event))
+
+
+@area(OPEN)  # calendar apps cannot sign in: the secret address is the key
+@require_safe
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    feed = CalendarFeed.objects.select_related("member").filter(token=token).first()
+    if feed is None or not permissions.may_use_calendar_feed(feed.member, feed.member):
+        raise Http404(_("No such calendar."))
+    body = calendars.feed_file(feed.member, community_for(request))
+    return calendars.response(body, "calendar.ics", download=False)
+
+
+def _feed_addresses(request: HttpRequest, feed: CalendarFeed) -> dict[str, str]:
+    address = request.build_absolute_uri(reverse("events:calendar_feed", args=[feed.token]))
+    return {"web": address, "webcal": "webcal://" + address.split("://", 1)[1]}
+
+
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    """The member's calendar feed: its secret address, created on first use (a POST)."""
+    if request.method == "POST":
+        actions.calendar_feed(request.user, request.user)
+        return redirect("events:calendar_settings")
+    feed = CalendarFeed.objects.filter(member=request.user).first()
+    addresses = _feed_addresses(request, feed) if feed is not None else None
+    return render(request, "events/calendar_settings.html", {"addresses": addresses})
+
+
+@login_required
+@require_POST
+def calendar_reset(request: HttpRequest) -> HttpResponse:
+    actions.reset_calendar_feed(request.user, request.user)
+    messages.success(request, _("Your calendar has a new address: the old one no longer works."))
+    return redirect("events:calendar_settings")

@@ -14,9 +14,11 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from townsquare.accounts.models import User
 from townsquare.core.models import Community
 from townsquare.core.permissions.community import AnyUser, is_manager, is_member, may_view_area
 from townsquare.core.permissions.groups import RUNNING_ROLES, group_role, visible_groups
+from townsquare.core.permissions.moderation import is_suspended
 from townsquare.events.models import (
     PUBLIC_STATUSES,
     Event,
@@ -125,3 +127,10 @@ def may_check_in(user: AnyUser, event: Event) -> bool:
         EventStatus.PUBLISHED,
         EventStatus.FINISHED,
     )
+
+
+def may_use_calendar_feed(user: AnyUser, member: User) -> bool:
+    """A member's personal calendar feed (its address, resetting it, and what it serves):
+    the member alone, while they may sign in. A deactivated or suspended member's feed
+    answers like an unknown address."""
+    return is_member(user) and user.pk == member.pk and not is_suspended(member)
