@@ -240,14 +240,15 @@ def test_rankings_are_cached_until_the_rollup_changes_the_aggregates(manager_cli
     assert ranking(people.tables(PERIOD)[0].rows) == [("ann", 3, 1)]
 
 
-def test_the_hourly_job_warms_the_default_period(manager_client):
+def test_the_hourly_job_warms_the_usual_periods(manager_client):
     from django.core.cache import cache
 
-    from townsquare.analytics import goals, tasks
+    from townsquare.analytics import goals, rollups, tasks
 
     ann = person("ann")
     posts(ann, goals.utc_today(), 2)
     tasks.rollup_recent()
-    period = Period.ending(goals.utc_today(), 30)
-    key = f"analytics:people:{period.start}:{period.end}:{people._version()}"
-    assert cache.get(key)["top_contributors"] == [(ann.pk, [2, 1])]
+    for days in (30, 365):
+        period = Period.ending(goals.utc_today(), days)
+        key = f"analytics:people:{period.start}:{period.end}:{rollups.member_rows_version()}"
+        assert cache.get(key)["top_contributors"] == [(ann.pk, [2, 1])], days
