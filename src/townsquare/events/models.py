@@ -115,6 +115,8 @@ class Event(models.Model):
     )
     # For an occurrence of a series: the UTC start the rule gave it, even once moved.
     recurrence_id = models.DateTimeField(null=True, blank=True)
+    # An occurrence edited on its own: edits of the whole series leave it as it is.
+    series_changed = models.BooleanField(default=False)
     decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=1000)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

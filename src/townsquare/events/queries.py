@@ -54,7 +54,7 @@ def event_list(
         events = events.filter(format=format)
     if search:
         events = events.filter(Q(title__icontains=search) | Q(venue__icontains=search))
-    events = events.select_related("group").annotate(
+    events = events.select_related("group", "series").annotate(
         going=Count("registrations", filter=Q(registrations__status=RegistrationStatus.GOING))
     )
     if user.is_authenticated:
@@ -76,7 +76,7 @@ def visible_event(user: AnyUser, community: Community, pk: int) -> Event | None:
     return (
         permissions.visible_events(user, community)
         .filter(pk=pk)
-        .select_related("group", "topic", "created_by")
+        .select_related("group", "topic", "created_by", "series")
         .first()
     )
 
