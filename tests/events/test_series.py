@@ -306,3 +306,22 @@ def test_a_series_with_a_count_keeps_its_number_of_occurrences_when_split(manage
     assert Event.objects.filter(title="Later session").count() == 4
     assert Event.objects.filter(series__isnull=False).count() == 6
     assert set(Event.objects.values_list("pk", flat=True)) == {o.pk for o in found}  # moved
+
+
+def test_a_one_off_event_edited_to_repeat_becomes_the_first_of_a_series(manager):
+    start = actions.local_to_utc(FIRST_FRIDAY, "Europe/Warsaw")
+    one_off = actions.publish_event(
+        None,
+        series.create_event(
+            manager, title="Open office hour", starts_at=start,
+            ends_at=start + timedelta(hours=1), timezone="Europe/Warsaw",
+        ),
+    )  # fmt: skip
+    assert one_off.series_id is None
+    form = FORM | {"title": "Open office hour", "repeat": "monthly_weekday"}
+    response = client_for(manager).post(f"/events/{one_off.pk}/edit/", form)
+    assert response.status_code == 302
+    found = occurrences_of(Event.objects.get(pk=one_off.pk))
+    assert found[0].pk == one_off.pk and found[0].series.rule == "FREQ=MONTHLY;BYDAY=1FR"
+    assert [o.starts_at for o in found[1:]] == [utc(2031, 4, 4, 14), utc(2031, 5, 2, 14)]
+    assert {o.status for o in found} == {"published"}

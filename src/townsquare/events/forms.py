@@ -69,7 +69,7 @@ class EventForm(forms.Form):
         ),
     )
     scope = forms.ChoiceField(
-        label=_("Change"),
+        label=_("Apply the changes to"),
         choices=SCOPE_CHOICES,
         initial="this",
         required=False,
