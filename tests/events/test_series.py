@@ -1,11 +1,14 @@
 """Repeating events: presets and custom rules (form and API), the daily horizon job,
 editing one occurrence or all following ones, daylight saving, and who sees occurrences."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from tests.conftest import make_member
 from tests.events.test_api import client_for
@@ -108,7 +111,7 @@ def test_a_repeating_event_from_the_form_and_custom_rule_errors_on_the_field(man
     assert stored in page  # the edit form shows the rule the series has
 
 
-def test_the_api_creates_series_and_answers_rule_errors_with_the_field(manager):
+def test_the_api_creates_series_and_answers_rule_errors_with_the_field(manager, member):
     client = client_for(manager)
     body = {
         "title": "Staff AMA", "starts_at": "2031-03-11T18:30:00", "ends_at": "2031-03-11T19:30:00",
@@ -121,6 +124,8 @@ def test_the_api_creates_series_and_answers_rule_errors_with_the_field(manager):
     assert response.status_code == 422 and response.json()["field"] == "rule"
     response = post_json(client, "/api/v1/events", body | {"repeat": "fortnightly"})
     assert response.status_code == 422 and response.json()["field"] == "repeat"
+    # Who may not create events learns nothing about the rule.
+    assert post_json(client_for(member), "/api/v1/events", body).status_code == 403
     assert not Event.objects.exists()
     response = post_json(client, "/api/v1/events", body | {"repeat": "monthly_weekday"})
     assert response.status_code == 201, response.json()
@@ -191,12 +196,22 @@ def test_editing_this_occurrence_only_marks_it_and_series_edits_skip_it(manager,
         assert moved.starts_at == occurrence.starts_at + timedelta(hours=1)
         assert moved.recurrence_id == moved.starts_at and not moved.series_changed
     assert after[found[4].pk].registrations.get().member == member  # the answer stays
-    # The series was split: the first keeps the old rule, ending before the second.
+    # The series was split: the first keeps its series, continued by the new part.
     old, new = EventSeries.objects.get(pk=first.series_id), after[found[1].pk].series
-    assert old.rule == "FREQ=WEEKLY;UNTIL=20310314T145959Z;BYDAY=FR"
+    assert old.continued_by == new and old.rule == "FREQ=WEEKLY;BYDAY=FR"
     assert new.rule == "FREQ=WEEKLY;BYDAY=FR" and str(new.local_start) == "17:00:00"
     assert {after[o.pk].series_id for o in found[1:]} == {new.pk}
     assert series.extend_all_series(utc(2031, 3, 8)) == 0  # nothing twice
+    # The edit filled the new part's horizon (to 6 June); the job goes on at 17:00.
+    assert series.extend_all_series(utc(2031, 4, 8)) == 4
+    assert Event.objects.filter(series=old).count() == 1
+    assert Event.objects.order_by("-starts_at").first().starts_at == utc(2031, 7, 4, 15)
+    # "All following" from the first reaches the part split off: one series again.
+    series.update_event(manager, first, scope="following", title="Friday session")
+    assert EventSeries.objects.get() == old and old.occurrences.count() == 18
+    assert Event.objects.filter(title="Friday session").count() == 17  # not the special one
+    assert Event.objects.get(pk=found[4].pk).starts_at == utc(2031, 4, 4, 14)  # 16:00 again
+    assert Event.objects.get(pk=found[2].pk).starts_at == utc(2031, 3, 21, 17)
 
 
 def test_a_new_rule_removes_or_cancels_occurrences_that_no_longer_fit(manager, guidelines):
@@ -325,3 +340,27 @@ def test_a_one_off_event_edited_to_repeat_becomes_the_first_of_a_series(manager)
     assert found[0].pk == one_off.pk and found[0].series.rule == "FREQ=MONTHLY;BYDAY=1FR"
     assert [o.starts_at for o in found[1:]] == [utc(2031, 4, 4, 14), utc(2031, 5, 2, 14)]
     assert {o.status for o in found} == {"published"}
+
+
+def png(colour: str) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), colour).save(buffer, format="PNG")
+    return SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_each_occurrence_owns_its_cover_image(manager):
+    first = repeating(manager, repeat="custom", rule="FREQ=WEEKLY;COUNT=4", cover=png("red"))
+    found = occurrences_of(first)
+    names = {o.cover.name for o in found}
+    assert len(names) == 4 and all(o.cover.storage.exists(o.cover.name) for o in found)
+    # A new cover from the third on: the same upload, one file each.
+    series.update_event(manager, found[2], scope="following", cover=png("blue"))
+    after = occurrences_of(first) + occurrences_of(Event.objects.get(pk=found[2].pk))
+    covers = {o.pk: o.cover.name for o in after}
+    assert covers[found[0].pk] == found[0].cover.name  # earlier ones untouched
+    assert len({covers[found[2].pk], covers[found[3].pk]} - names) == 2
+    assert all(o.cover.storage.exists(o.cover.name) for o in after)
+    # Removing it from the second on leaves the first's file in place.
+    series.update_event(manager, found[1], scope="following", cover=False)
+    assert not Event.objects.get(pk=found[3].pk).cover
+    assert found[0].cover.storage.exists(found[0].cover.name)

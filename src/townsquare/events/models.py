@@ -56,6 +56,11 @@ class EventSeries(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when "this and all following" split the series: the part from that occurrence
+    # on. A continued series no longer extends; its later occurrences are the part's.
+    continued_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("event series")

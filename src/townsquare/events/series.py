@@ -14,7 +14,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -147,8 +146,8 @@ def _extend(series: EventSeries, now: datetime) -> list[Event]:
         .order_by("-recurrence_id")
         .first()
     )
-    if template is None:  # cancelled or over: nothing to extend from
-        return []
+    if template is None or series.continued_by_id is not None:
+        return []  # over, cancelled, or continued by the part split off from it
     last = series.occurrences.order_by("-recurrence_id").values_list("recurrence_id", flat=True)
     after = max(last[0] + timedelta(microseconds=1), now)
     expand = {
@@ -193,14 +192,9 @@ def _start_series(actor: User | None, event: Event, rule: str) -> EventSeries:
 def create_event(actor: User | None, *, repeat: str = ONCE, rule: str = "", **fields: Any) -> Event:
     """events.actions.create_event, and with ``repeat`` (a preset or CUSTOM with ``rule``)
     the series and its next occurrences, drafts like the first."""
-    text = None
+    event = actions.create_event(actor, **fields)  # the permission first, then the rule
     if repeat != ONCE:
-        zone = fields.get("timezone", "UTC")
-        start = fields["starts_at"].astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
-        text = rule_for(repeat, start, rule)
-    event = actions.create_event(actor, **fields)
-    if text is not None:
-        _start_series(actor, event, text)
+        _start_series(actor, event, rule_for(repeat, local_start(event), rule))
     return event
 
 
@@ -289,10 +283,6 @@ def _with_end(rule: str, *, count: int | None = None, until: datetime | None = N
     return recurrence.validate_rule(";".join(f"{k}={v}" for k, v in parts.items()))
 
 
-def _following(series: EventSeries, since: datetime) -> QuerySet[Event]:
-    return series.occurrences.filter(recurrence_id__gte=since)
-
-
 def _remove(actor: User | None, event: Event) -> None:
     """An occurrence the new rule no longer gives: deleted when nobody answered and nobody
     replied in its thread (which its author then deletes, as authors may while nobody has
@@ -316,6 +306,17 @@ def _remove(actor: User | None, event: Event) -> None:
     event.delete()
 
 
+def _chain(series: EventSeries) -> list[int]:
+    """The series and the parts split off after it, in order."""
+    pks, current = [series.pk], series.continued_by_id
+    while current is not None and current not in pks:
+        pks.append(current)
+        current = (
+            EventSeries.objects.filter(pk=current).values_list("continued_by_id", flat=True).first()
+        )
+    return pks
+
+
 def _update_following(
     actor: User | None, event: Event, repeat: str | None, rule: str, changes: dict[str, Any]
 ) -> Event:
@@ -334,47 +335,58 @@ def _update_following(
             # The same rule from here on: only the occurrences still to come count.
             left = int(_rule_parts(new_rule)["COUNT"]) - _count_before(series, anchor_id)
             new_rule = _with_end(new_rule, count=max(left, 1))
+    # "All following" reaches into the parts split off by earlier edits: they become one.
+    chain = _chain(series)
+    following = Event.objects.filter(series__in=chain, recurrence_id__gte=anchor_id)
     first_of_series = not series.occurrences.filter(recurrence_id__lt=anchor_id).exists()
-    if first_of_series and new_rule is not None:
+    series.continued_by = None
+    if new_rule is None:
+        # The host ends the series here.
+        series.rule = _with_end(series.rule, until=anchor_id - timedelta(seconds=1))
+        target = None
+    elif first_of_series:
         target = series
     else:
-        # The earlier occurrences keep the old rule, which now ends just before this one.
-        series.rule = _with_end(series.rule, until=anchor_id - timedelta(seconds=1))
-        series.save(update_fields=["rule"])
+        # The earlier occurrences keep their series, which no longer extends: its
+        # continuation, from this occurrence on, is a new series.
         target = EventSeries(created_by=series.created_by)
-    if new_rule is not None:
+    if target is not None:
         target.rule, target.timezone = new_rule, event.timezone
         target.starts_on, target.local_start = start.date(), start.time()
         target.duration = event.ends_at - event.starts_at
         target.save()
-    else:
-        target = None
+        if target is not series:
+            series.continued_by = target
+    series.save()
 
-    later = _following(series, anchor_id).exclude(pk=event.pk)
+    later = following.exclude(pk=event.pk)
     kept_apart = list(later.exclude(series_changed=False, status__in=_OPEN))
     open_ones = list(later.filter(series_changed=False, status__in=_OPEN).order_by("recurrence_id"))
-    # Free the recurrence ids while they are reassigned (the pair is unique).
-    _following(series, anchor_id).update(recurrence_id=None)
     original = {o.pk: o.recurrence_id for o in [*open_ones, *kept_apart]}
-    if target is None:
-        Event.objects.filter(pk=event.pk).update(series=None, series_changed=False)
-        event.series = None
-        for occurrence in kept_apart:
-            Event.objects.filter(pk=occurrence.pk).update(recurrence_id=original[occurrence.pk])
-        for occurrence in open_ones:
-            Event.objects.filter(pk=occurrence.pk).update(recurrence_id=original[occurrence.pk])
-            _remove(actor, occurrence)
-        activity.record(actor, "event.series_updated", event, rule="", group=event.group_id)
-        return event
+    # Free the recurrence ids while they are reassigned (the pair is unique).
+    following.update(recurrence_id=None)
+    home = target or series
+
+    def put_back(occurrence: Event) -> None:
+        Event.objects.filter(pk=occurrence.pk).update(
+            series=home, recurrence_id=original[occurrence.pk]
+        )
 
     # Occurrences edited on their own or cancelled move along unchanged, with their ids.
     for occurrence in kept_apart:
-        Event.objects.filter(pk=occurrence.pk).update(
-            series=target, recurrence_id=original[occurrence.pk]
-        )
+        put_back(occurrence)
     Event.objects.filter(pk=event.pk).update(
-        series=target, recurrence_id=event.starts_at, series_changed=False
+        series=target, recurrence_id=event.starts_at if target else None, series_changed=False
     )
+    event.series = target
+    if target is None:
+        for occurrence in open_ones:
+            put_back(occurrence)
+            _remove(actor, occurrence)
+        EventSeries.objects.filter(pk__in=chain[1:]).delete()
+        activity.record(actor, "event.series_updated", event, rule="", group=event.group_id)
+        return event
+
     horizon = max([max(timezone.now(), event.starts_at) + HORIZON, *original.values()])
     wanted = [
         o
@@ -398,14 +410,14 @@ def _update_following(
     for occurrence in open_ones:
         new = paired.get(occurrence.pk)
         if new is None:
-            Event.objects.filter(pk=occurrence.pk).update(recurrence_id=original[occurrence.pk])
+            put_back(occurrence)
             _remove(actor, occurrence)
             continue
         if hasattr(cover, "seek"):
             cover.seek(0)  # the same upload, re-encoded for each occurrence
         actions.update_event(actor, occurrence, starts_at=new.start, ends_at=new.end, **per_event)
         Event.objects.filter(pk=occurrence.pk).update(series=target, recurrence_id=new.start)
-    event.series = target
+    EventSeries.objects.filter(pk__in=[pk for pk in chain[1:] if pk != target.pk]).delete()
     activity.record(actor, "event.series_updated", event, rule=target.rule, group=event.group_id)
     template = Event.objects.get(pk=event.pk)
     for new in rest[len(unpaired) :]:

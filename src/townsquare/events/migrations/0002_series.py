@@ -1,3 +1,4 @@
+import django.db.models.deletion
 from django.db import migrations, models
 
 
@@ -5,6 +6,17 @@ class Migration(migrations.Migration):
     dependencies = [("events", "0001_events")]
 
     operations = [
+        migrations.AddField(
+            model_name="eventseries",
+            name="continued_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="events.eventseries",
+            ),
+        ),
         migrations.AddField(
             model_name="event",
             name="series_changed",
