@@ -321,6 +321,9 @@ def test_a_series_with_a_count_keeps_its_number_of_occurrences_when_split(manage
     assert Event.objects.filter(title="Later session").count() == 4
     assert Event.objects.filter(series__isnull=False).count() == 6
     assert set(Event.objects.values_list("pk", flat=True)) == {o.pk for o in found}  # moved
+    # Publishing the first publishes the part split off too.
+    series.publish_event(manager, first)
+    assert set(Event.objects.values_list("status", flat=True)) == {"published"}
 
 
 def test_a_one_off_event_edited_to_repeat_becomes_the_first_of_a_series(manager):

@@ -200,12 +200,14 @@ def create_event(actor: User | None, *, repeat: str = ONCE, rule: str = "", **fi
 
 @transaction.atomic
 def publish_event(actor: User | None, event: Event) -> Event:
-    """Publish an event and, in a series, the drafts that follow it (each opens its own
-    thread)."""
+    """Publish an event and, in a series, the drafts that follow it, in the parts split off
+    after it too (each opens its own thread)."""
     event = actions.publish_event(actor, event)
     if event.series_id is not None:
-        following = event.series.occurrences.filter(
-            status=EventStatus.DRAFT, recurrence_id__gt=event.recurrence_id
+        following = Event.objects.filter(
+            series__in=_chain(event.series),
+            status=EventStatus.DRAFT,
+            recurrence_id__gt=event.recurrence_id,
         ).order_by("recurrence_id")
         for occurrence in following:
             actions.publish_event(actor, occurrence)
@@ -217,7 +219,8 @@ def extend_all_series(now: datetime | None = None) -> int:
     series in its own transaction, its row locked so that two runs do not race."""
     now = now or timezone.now()
     created = 0
-    for pk in EventSeries.objects.values_list("pk", flat=True).order_by("pk"):
+    growing = EventSeries.objects.filter(continued_by__isnull=True)
+    for pk in growing.values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():
             series = EventSeries.objects.select_for_update().get(pk=pk)
             created += len(_extend(series, now))
