@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
-from townsquare.events import actions, recurrence
+from townsquare.events import actions, queries, recurrence
 from townsquare.events.models import (
     Event,
     EventHost,
@@ -205,7 +205,7 @@ def publish_event(actor: User | None, event: Event) -> Event:
     event = actions.publish_event(actor, event)
     if event.series_id is not None:
         following = Event.objects.filter(
-            series__in=_chain(event.series),
+            series__in=queries.series_chain(event.series),
             status=EventStatus.DRAFT,
             recurrence_id__gt=event.recurrence_id,
         ).order_by("recurrence_id")
@@ -309,17 +309,6 @@ def _remove(actor: User | None, event: Event) -> None:
     event.delete()
 
 
-def _chain(series: EventSeries) -> list[int]:
-    """The series and the parts split off after it, in order."""
-    pks, current = [series.pk], series.continued_by_id
-    while current is not None and current not in pks:
-        pks.append(current)
-        current = (
-            EventSeries.objects.filter(pk=current).values_list("continued_by_id", flat=True).first()
-        )
-    return pks
-
-
 def _update_following(
     actor: User | None, event: Event, repeat: str | None, rule: str, changes: dict[str, Any]
 ) -> Event:
@@ -339,7 +328,7 @@ def _update_following(
             left = int(_rule_parts(new_rule)["COUNT"]) - _count_before(series, anchor_id)
             new_rule = _with_end(new_rule, count=max(left, 1))
     # "All following" reaches into the parts split off by earlier edits: they become one.
-    chain = _chain(series)
+    chain = queries.series_chain(series)
     following = Event.objects.filter(series__in=chain, recurrence_id__gte=anchor_id)
     first_of_series = not series.occurrences.filter(recurrence_id__lt=anchor_id).exists()
     series.continued_by = None
@@ -426,18 +415,3 @@ def _update_following(
     for new in rest[len(unpaired) :]:
         _copy(template, target, new.start, new.end)
     return event
-
-
-def next_occurrences(user: Any, event: Event, community: Any, limit: int = 5) -> list[Event]:
-    """The series' next occurrences after this one that this user may see (one query)."""
-    if event.series_id is None:
-        return []
-    return list(
-        permissions.visible_events(user, community)
-        .filter(
-            series_id=event.series_id,
-            starts_at__gt=max(event.starts_at, timezone.now()),
-            status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED),
-        )
-        .order_by("starts_at", "pk")[:limit]
-    )

@@ -109,7 +109,7 @@ def _series_context(request: HttpRequest, event: Event) -> dict:
         return {}
     return {
         "series_description": series.describe(event.series),
-        "next_occurrences": series.next_occurrences(request.user, event, community_for(request)),
+        "next_occurrences": queries.next_occurrences(request.user, community_for(request), event),
     }
 
 
