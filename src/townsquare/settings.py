@@ -208,6 +208,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     "retire-newcomers": {"task": "townsquare.groups.tasks.retire_newcomers", "schedule": 86400.0},
+    # Repeating events: occurrences materialised up to 90 days ahead.
+    "extend-event-series": {"task": "townsquare.events.tasks.extend_series", "schedule": 86400.0},
     "onboarding": {"task": "townsquare.onboarding.tasks.send_due_steps", "schedule": 3600.0},
     "send-notification-mail": {
         "task": "townsquare.notifications.tasks.send_notification_mail",

@@ -4,6 +4,7 @@ time zone (naive ISO 8601) and answered both in UTC and locally. See docs/api.md
 
 import zoneinfo
 from datetime import datetime
+from typing import Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
@@ -12,10 +13,17 @@ from townsquare.api.access import require_area
 from townsquare.api.auth import member_auth
 from townsquare.core import permissions
 from townsquare.core.queries import community_for
-from townsquare.events import actions, calendars, queries
+from townsquare.events import actions, calendars, queries, series
 from townsquare.events.models import Event, EventFormat, Registration, Visibility
 
 router = Router(tags=["events"])
+
+Repeat = Literal["once", "weekly", "monthly_weekday", "monthly_day", "custom"]
+
+
+class SeriesOut(Schema):
+    rule: str = Field(..., description="The iCalendar RRULE, in the event's time zone.")
+    description: str = Field(..., description="The rule in words.")
 
 
 class EventOut(Schema):
@@ -38,6 +46,7 @@ class EventOut(Schema):
     going: int
     my_status: str | None = None
     url: str
+    series: SeriesOut | None = Field(None, description="For an occurrence of a series.")
 
 
 class EventList(Schema):
@@ -57,6 +66,10 @@ class EventIn(Schema):
     address: str = Field("", max_length=300)
     visibility: Visibility = Visibility.COMMUNITY
     group: str | None = Field(None, description="A group's address (slug).")
+    repeat: Repeat = Field(
+        "once", description="once, weekly, monthly_weekday, monthly_day or custom (with rule)."
+    )
+    rule: str = Field("", max_length=500, description="With repeat=custom: an RRULE.")
 
 
 class RsvpIn(Schema):
@@ -105,7 +118,14 @@ def _event_out(request: HttpRequest, event: Event, registration: Registration | 
         "going": getattr(event, "going", 0),
         "my_status": registration.status if registration else None,
         "url": request.build_absolute_uri(event.get_absolute_url()),
+        "series": _series_out(event),
     }
+
+
+def _series_out(event: Event) -> dict | None:
+    if event.series_id is None:
+        return None
+    return {"rule": event.series.rule, "description": series.describe(event.series)}
 
 
 def _event_or_404(request: HttpRequest, event_id: int) -> Event:
@@ -164,8 +184,10 @@ def create_event(request: HttpRequest, payload: EventIn) -> Status:
         if group is None:
             raise Http404
     zone = payload.timezone
-    event = actions.create_event(
+    event = series.create_event(
         request.user,
+        repeat=payload.repeat,
+        rule=payload.rule,
         title=payload.title,
         description=payload.description,
         starts_at=actions.local_to_utc(payload.starts_at, zone, "starts_at"),

@@ -13,6 +13,7 @@ from townsquare.events.models import (
     ResourceKind,
     Visibility,
 )
+from townsquare.events.series import REPEAT_CHOICES, SCOPE_CHOICES
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -54,6 +55,25 @@ class EventForm(forms.Form):
         label=_("Time zone"),
         choices=TIMEZONE_CHOICES,
         help_text=_("The start and end are read in this zone; members see their own."),
+    )
+    # Not required: a form without it (older clients) means "does not repeat" / unchanged.
+    repeat = forms.ChoiceField(
+        label=_("Repeat"), choices=REPEAT_CHOICES, initial="once", required=False
+    )
+    rule = forms.CharField(
+        label=_("Custom rule"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "With “Custom rule”: an iCalendar RRULE, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE."
+        ),
+    )
+    scope = forms.ChoiceField(
+        label=_("Apply the changes to"),
+        choices=SCOPE_CHOICES,
+        initial="this",
+        required=False,
+        widget=forms.RadioSelect,
     )
     format = forms.ChoiceField(label=_("Format"), choices=EventFormat.choices)
     video_url = forms.URLField(
@@ -98,9 +118,11 @@ class EventForm(forms.Form):
     cover = forms.ImageField(label=_("Cover image"), required=False)
     remove_cover = forms.BooleanField(label=_("Remove the cover image"), required=False)
 
-    def __init__(self, *args, groups=None, **kwargs) -> None:
+    def __init__(self, *args, groups=None, occurrence: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups
+        if not occurrence:  # which occurrences to change: only asked in a series
+            del self.fields["scope"]
 
     def guest_list(self) -> list[tuple[str, str]]:
         guests = []

@@ -56,6 +56,11 @@ class EventSeries(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when "this and all following" split the series: the part from that occurrence
+    # on. A continued series no longer extends; its later occurrences are the part's.
+    continued_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("event series")
@@ -115,6 +120,8 @@ class Event(models.Model):
     )
     # For an occurrence of a series: the UTC start the rule gave it, even once moved.
     recurrence_id = models.DateTimeField(null=True, blank=True)
+    # An occurrence edited on its own: edits of the whole series leave it as it is.
+    series_changed = models.BooleanField(default=False)
     decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=1000)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

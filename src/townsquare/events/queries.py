@@ -20,6 +20,7 @@ from townsquare.core.permissions import AnyUser
 from townsquare.events.models import (
     Event,
     EventHost,
+    EventSeries,
     EventStatus,
     Registration,
     RegistrationStatus,
@@ -54,7 +55,7 @@ def event_list(
         events = events.filter(format=format)
     if search:
         events = events.filter(Q(title__icontains=search) | Q(venue__icontains=search))
-    events = events.select_related("group").annotate(
+    events = events.select_related("group", "series").annotate(
         going=Count("registrations", filter=Q(registrations__status=RegistrationStatus.GOING))
     )
     if user.is_authenticated:
@@ -76,7 +77,7 @@ def visible_event(user: AnyUser, community: Community, pk: int) -> Event | None:
     return (
         permissions.visible_events(user, community)
         .filter(pk=pk)
-        .select_related("group", "topic", "created_by")
+        .select_related("group", "topic", "created_by", "series")
         .first()
     )
 
@@ -144,3 +145,32 @@ def groups_for_events(user: AnyUser, community: Community) -> QuerySet[Group]:
         user=user, role__in=[GroupRole.OWNER, GroupRole.MANAGER]
     ).values("group_id")
     return groups.filter(pk__in=running).order_by("name")
+
+
+def series_chain(series: EventSeries) -> list[int]:
+    """The series and the parts split off after it ("this and all following"), in order."""
+    pks, current = [series.pk], series.continued_by_id
+    while current is not None and current not in pks:
+        pks.append(current)
+        current = (
+            EventSeries.objects.filter(pk=current).values_list("continued_by_id", flat=True).first()
+        )
+    return pks
+
+
+def next_occurrences(
+    user: AnyUser, community: Community, event: Event, limit: int = 5
+) -> list[Event]:
+    """A repeating event's next occurrences after this one (in the parts split off after
+    it too) that this user may see."""
+    if event.series_id is None:
+        return []
+    return list(
+        permissions.visible_events(user, community)
+        .filter(
+            series__in=series_chain(event.series),
+            starts_at__gt=max(event.starts_at, timezone.now()),
+            status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED),
+        )
+        .order_by("starts_at", "pk")[:limit]
+    )

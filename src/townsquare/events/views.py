@@ -22,7 +22,7 @@ from townsquare.core import permissions
 from townsquare.core.areas import OPEN, area
 from townsquare.core.forms import apply_errors, flash_errors
 from townsquare.core.queries import community_for
-from townsquare.events import actions, calendars, queries
+from townsquare.events import actions, calendars, queries, series
 from townsquare.events.forms import CheckInForm, EventForm, ResourceForm, RsvpForm, questions_text
 from townsquare.events.models import CalendarFeed, Event, EventFormat, Registration
 from townsquare.groups.models import Group
@@ -52,6 +52,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
         request.user, community, past=past, group=group, format=fmt, search=search
     )
     page = Paginator(events, settings.EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    for event in page:
+        if event.series_id is not None:  # loaded with the list: no query
+            event.series_description = series.describe(event.series)
     return render(
         request,
         "events/event_list.html",
@@ -97,6 +100,17 @@ def _detail_context(request: HttpRequest, event: Event, rsvp_form: RsvpForm | No
         "may_see_topic": event.topic_id is not None
         and permissions.may_view_topic(user, community_for(request), event.topic),
         "resource_form": ResourceForm() if may_manage else None,
+        **_series_context(request, event),
+    }
+
+
+def _series_context(request: HttpRequest, event: Event) -> dict:
+    """A repeating event's rule in words and its next occurrences."""
+    if event.series_id is None:
+        return {}
+    return {
+        "series_description": series.describe(event.series),
+        "next_occurrences": queries.next_occurrences(request.user, community_for(request), event),
     }
 
 
@@ -163,11 +177,27 @@ def _save_event_form(request: HttpRequest, form: EventForm, event: Event | None)
                 raise ValidationError({"group": _("Choose one of the groups you run.")})
             if extra["hosts"] is None:
                 del extra["hosts"]
-            return actions.create_event(request.user, cover=data["cover"], **fields, **extra)
+            return series.create_event(
+                request.user,
+                repeat=data["repeat"] or series.ONCE,
+                rule=data["rule"],
+                cover=data["cover"],
+                **fields,
+                **extra,
+            )
         if extra["hosts"] is None:
             extra["hosts"] = [request.user] if not event.hosts.exists() else None
         cover = False if data["remove_cover"] else data["cover"]
-        return actions.update_event(request.user, event, cover=cover, **fields, **extra)
+        return series.update_event(
+            request.user,
+            event,
+            scope=data.get("scope") or series.THIS,
+            repeat=data["repeat"] or None,
+            rule=data["rule"],
+            cover=cover,
+            **fields,
+            **extra,
+        )
     except ValidationError as error:
         apply_errors(form, error)
         return None
@@ -177,7 +207,13 @@ def _event_form_page(
     request: HttpRequest, event: Event | None, groups: QuerySet[Group], initial: dict, done: str
 ) -> HttpResponse:
     """The create and edit form: shown, or saved and back to the event's page."""
-    form = EventForm(request.POST or None, request.FILES or None, groups=groups, initial=initial)
+    form = EventForm(
+        request.POST or None,
+        request.FILES or None,
+        groups=groups,
+        initial=initial,
+        occurrence=event is not None and event.series_id is not None,
+    )
     if request.method == "POST" and form.is_valid():
         saved = _save_event_form(request, form, event)
         if saved is not None:
@@ -220,6 +256,9 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "guests": "\n".join(f"{h.name}, {h.title}" for h in hosts if not h.user_id),
         "questions": questions_text(list(event.questions.all())),
     }
+    if event.series_id is not None:
+        repeat = series.preset_of(event.series)
+        initial |= {"repeat": repeat, "rule": event.series.rule if repeat == "custom" else ""}
     running = queries.groups_for_events(request.user, community_for(request))
     # The event's own group stays a choice for hosts who do not run it.
     groups = Group.objects.filter(Q(pk__in=running.values("pk")) | Q(pk=event.group_id))
@@ -242,7 +281,7 @@ def _state_change(request: HttpRequest, pk: int, change, done: str) -> HttpRespo
 @login_required
 @require_POST
 def event_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    return _state_change(request, pk, actions.publish_event, _("The event is published."))
+    return _state_change(request, pk, series.publish_event, _("The event is published."))
 
 
 @area("events")
