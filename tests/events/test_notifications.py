@@ -189,7 +189,7 @@ def test_reminders_a_day_and_an_hour_before_each_once(manager, people, committed
         assert actions.send_reminders(now + timedelta(hours=8)) == 0  # never twice
     assert told(event, "reminder") == ids(going)
     day = Notification.objects.get(recipient=going)
-    assert day.data["when"] == "day" and "Tomorrow: “Weekly community session”" in (
+    assert day.data["when"] == "day" and "Reminder: “Weekly community session”" in (
         queries.describe(day)
     )
     registration = Registration.objects.get(event=event, member=going)
@@ -198,7 +198,7 @@ def test_reminders_a_day_and_an_hour_before_each_once(manager, people, committed
         assert actions.send_reminders(now + timedelta(hours=29, minutes=30)) == 1
         assert actions.send_reminders(now + timedelta(hours=29, minutes=40)) == 0
     hour = Notification.objects.filter(recipient=going).latest("pk")
-    assert hour.data["when"] == "hour" and "In an hour" in queries.describe(hour)
+    assert hour.data["when"] == "hour" and "Starting soon" in queries.describe(hour)
     assert Notification.objects.filter(recipient=going).count() == 2
     assert not told(later_event, "reminder")
 
@@ -461,7 +461,7 @@ def test_the_reminder_mail_gives_the_time_in_the_members_zone(
     message, text, html = parts(received)
     with timezone.override("Asia/Tokyo"):
         local = date_format(timezone.localtime(event.starts_at), "DATETIME_FORMAT")
-    expected = f"Tomorrow: “Weekly community session”, {local} (Asia/Tokyo)"
+    expected = f"Reminder: “Weekly community session”, {local} (Asia/Tokyo)"
     assert message["Subject"].strip() == expected
     assert expected in text
     url = SITE + event.get_absolute_url()

@@ -541,8 +541,8 @@ def members_by_handle(handles: Iterable[str]) -> list[User]:
 
 #: Changes registered members are told about: when and where.
 TOLD_CHANGES = {"starts_at", "ends_at", "timezone", "format", "video_url", "venue", "address"}
-#: How long before the start each reminder goes out; the hour's window comes first, so a
-#: member who registers late is reminded once, not twice in a minute.
+#: How long before the start each reminder goes out. The day's window ends where the
+#: hour's begins, so a member who registers in the last hour is reminded once, not twice.
 REMINDERS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 #: Who does not want each reminder (notifications.models.MailSettings.event_reminders).
 _NOT_WANTED = {

@@ -139,12 +139,16 @@ def entries(items: list[Notification]) -> list[MailEntry]:
     return lines
 
 
+def member_entries(user: User, items: list[Notification]) -> list[MailEntry]:
+    """``entries`` in the member's language, and their time zone for events' times."""
+    with translation.override(user.language), timezone.override(user.timezone):
+        return entries(items)
+
+
 def compose(user: User, items: list[Notification]) -> EmailMultiAlternatives:
     """The mail for these rows (newest first): one line names it in the subject, several
     are counted and listed. ``unsubscribe_kind`` is their kind when they share one."""
-    # The member's language, and their time zone for the times of events.
-    with translation.override(user.language), timezone.override(user.timezone):
-        lines = entries(items)
+    lines = member_entries(user, items)
     kinds = {item.kind for item in items}
     return email.compose(
         user,

@@ -126,9 +126,9 @@ def _describe_event(item: Notification) -> str:
     if what == "promoted":
         return _("A place opened up: you are going to “%(title)s”, %(when)s") % values
     if what == "reminder" and item.data.get("when") == "hour":
-        return _("In an hour: “%(title)s”, %(when)s") % values
+        return _("Starting soon: “%(title)s”, %(when)s") % values
     if what == "reminder":
-        return _("Tomorrow: “%(title)s”, %(when)s") % values
+        return _("Reminder: “%(title)s”, %(when)s") % values
     if what == "follow_up":
         return _("The recording and resources of “%(title)s” are here") % values
     return item.get_kind_display()
