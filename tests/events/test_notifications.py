@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 
 from tests.conftest import make_member
 from tests.events.conftest import make_event
+from tests.forum.conftest import client_for
 
 # Autouse: an error in the eager fan-out fails the test instead of being retried quietly.
 from tests.notifications.conftest import _jobs_raise  # noqa: F401  (fixture)
@@ -22,7 +23,7 @@ from townsquare.core import permissions, scheduler
 from townsquare.core.activity import ActivityEvent
 from townsquare.core.queries import get_community
 from townsquare.events import actions
-from townsquare.events.models import Event, EventStatus, Registration
+from townsquare.events.models import Event, EventSeries, EventStatus, Registration
 from townsquare.forum.models import NotificationLevel
 from townsquare.groups import actions as group_actions
 from townsquare.groups.models import Group, JoinPolicy
@@ -112,6 +113,50 @@ def test_a_group_event_reaches_its_members_except_those_who_muted_the_group(
     with committed():
         event = make_event(manager, group=open_group, visibility="group")
     assert told(event, "published") == ids(member, watching)
+
+
+def test_a_recurring_series_is_announced_once(manager, people, committed):
+    keen = people[0]
+    notifications.set_preferences(keen, {Kind.EVENT: Channel.IN_APP})
+    first = make_event(manager, publish=False)
+    series = EventSeries.objects.create(
+        rule="FREQ=WEEKLY", starts_on=first.starts_at.date(), local_start=first.starts_at.time(),
+        duration=timedelta(hours=1),
+    )  # fmt: skip
+    occurrences = [first] + [
+        make_event(manager, publish=False, **soon(24 * 7 * week)) for week in (2, 3)
+    ]
+    Event.objects.filter(pk__in=[each.pk for each in occurrences]).update(series=series)
+    with committed():
+        for each in occurrences:
+            actions.publish_event(manager, each)
+    assert Notification.objects.filter(recipient=keen).count() == 1
+    assert told(first, "published") == ids(keen)
+
+
+def test_the_centre_costs_the_same_few_queries_with_event_notices(
+    manager, people, committed, django_assert_max_num_queries
+):
+    member = people[0]
+    client = client_for(member)
+    notifications.set_preferences(member, {Kind.EVENT: Channel.IN_APP})
+    with committed():
+        make_event(manager)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get("/notifications/").status_code == 200
+    with committed():
+        for number in range(6):
+            event = make_event(manager, title=f"Session {number}")
+            actions.rsvp(member, event, "going")
+            actions.update_event(manager, event, venue=f"Room {number}")
+    assert Notification.objects.filter(recipient=member).count() == 13
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/notifications/").content.decode()
+    assert page.count('<li class="unread">') == 13
+    assert "“Session 5” has changed" in page
+    newest = Notification.objects.filter(recipient=member).latest("pk")
+    opened = client.get(reverse("notifications:open", args=[newest.pk]))
+    assert opened.url == Event.objects.get(title="Session 5").get_absolute_url()
 
 
 # --- Changes, cancellation, the waiting list ------------------------------------------------

@@ -477,6 +477,13 @@ def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candid
     if what == "published":
         if live.status != EventStatus.PUBLISHED:
             return None
+        # A recurring series is announced once, by the first of its occurrences published.
+        if live.series_id is not None and (
+            LiveEvent.objects.filter(series_id=live.series_id, published_at__lt=live.published_at)
+            .exclude(pk=live.pk)
+            .exists()
+        ):
+            return None
         # Its creator is not told, and those who muted or blocked them hear nothing.
         actor_id = live.created_by_id
 
