@@ -27,6 +27,7 @@ from townsquare.events.models import Event, EventSeries, EventStatus, Registrati
 from townsquare.forum.models import NotificationLevel
 from townsquare.groups import actions as group_actions
 from townsquare.groups.models import Group, JoinPolicy
+from townsquare.messaging import actions as messaging
 from townsquare.notifications import actions as notifications
 from townsquare.notifications import email, queries
 from townsquare.notifications.models import (
@@ -200,6 +201,21 @@ def test_a_cancellation_is_told_to_everyone_registered_and_a_draft_to_nobody(
     with committed():
         actions.cancel_event(manager, make_event(manager, publish=False))
     assert Notification.objects.count() == 2
+
+
+def test_the_host_who_changes_or_cancels_is_not_told_and_blocks_do_not_silence_it(
+    manager, people, committed
+):
+    host, blocker, _other, _more = people
+    event = make_event(manager, hosts=[manager, host])
+    actions.rsvp(host, event, "going")
+    actions.rsvp(blocker, event, "going")
+    messaging.block_member(blocker, host)
+    with committed():
+        actions.update_event(host, event, venue="Hall B")
+    with committed():
+        actions.cancel_event(host, event)
+    assert told(event, "changed") == told(event, "cancelled") == ids(blocker)
 
 
 def test_the_member_promoted_from_the_waiting_list_is_told(manager, people, committed):

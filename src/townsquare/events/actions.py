@@ -266,7 +266,7 @@ def update_event(
     if event.capacity is None or (previous_capacity or 0) < event.capacity:
         _promote(event)
     activity.record(actor, "event.updated", event, changed=changed)
-    _tell_changed(event, changed)
+    _tell_changed(actor, event, changed)
     return event
 
 
@@ -341,7 +341,7 @@ def cancel_event(actor: User | None, event: Event) -> Event:
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
     activity.record(actor, "event.cancelled", event, group=event.group_id)
     if was_published:  # a draft had no attendees to tell
-        notify_on_commit("event_cancelled", event.pk)
+        notify_on_commit("event_cancelled", event.pk, by=actor.pk if actor else None)
     return event
 
 
@@ -551,7 +551,7 @@ _NOT_WANTED = {
 }
 
 
-def _tell_changed(event: Event, changed: list[str]) -> None:
+def _tell_changed(actor: User | None, event: Event, changed: list[str]) -> None:
     """Tell those registered that a published event moved (time or place); a new start
     time brings new reminders."""
     told = sorted(TOLD_CHANGES & set(changed))
@@ -559,7 +559,13 @@ def _tell_changed(event: Event, changed: list[str]) -> None:
         return
     if "starts_at" in told:
         Registration.objects.filter(event=event).update(reminded_day_at=None, reminded_hour_at=None)
-    notify_on_commit("event_changed", event.pk, at=timezone.now().isoformat(), changed=told)
+    notify_on_commit(
+        "event_changed",
+        event.pk,
+        at=timezone.now().isoformat(),
+        changed=told,
+        by=actor.pk if actor else None,
+    )
 
 
 def _send_follow_up(event: Event) -> bool:

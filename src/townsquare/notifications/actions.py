@@ -437,7 +437,6 @@ def _event_data(live: LiveEvent, what: str, **more: object) -> dict:
         "title": live.title,
         "starts_at": live.starts_at.isoformat(),
         "venue": live.venue,
-        "online": live.is_online,
         **more,
     }
 
@@ -494,7 +493,9 @@ def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candid
         if what == "changed":
             key = f"{key}:{extra['at']}"
             data["changed"] = extra.get("changed", [])
-        statuses = registered.filter(status__in=REGISTERED)
+        # Whoever changed or cancelled it knows; their mutes and blocks do not apply here:
+        # a member who blocked a host must still learn that the event moved.
+        statuses = registered.filter(status__in=REGISTERED).exclude(member_id=extra.get("by"))
 
         def candidates() -> dict[int, str]:
             return _gather(statuses.values_list("member_id", flat=True), Kind.EVENT)
