@@ -430,14 +430,13 @@ REGISTERED = (RegistrationStatus.GOING, RegistrationStatus.MAYBE, RegistrationSt
 EVENT_NOTICES = {"published", "changed", "cancelled", "promoted", "reminder", "follow_up"}
 
 
-def _event_data(live: LiveEvent, what: str, **more: object) -> dict:
+def _event_data(live: LiveEvent, what: str) -> dict:
     """What the line and the mail say, as it was when sent (a later change is a new notice)."""
     return {
         "what": what,
         "title": live.title,
         "starts_at": live.starts_at.isoformat(),
         "venue": live.venue,
-        **more,
     }
 
 
@@ -509,6 +508,8 @@ def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candid
 
     elif what == "reminder":
         when = extra["when"]
+        if when not in ("day", "hour"):
+            raise ValueError(f"unknown reminder {when!r}")
         if live.status != EventStatus.PUBLISHED or live.starts_at <= timezone.now():
             return None  # cancelled or started meanwhile: a reminder would be wrong
         # One reminder of each kind per start time: an event moved is reminded again.
