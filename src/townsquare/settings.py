@@ -217,6 +217,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Digests go out at each member's local hour; every half hour finds who is due.
     "send-digests": {"task": "townsquare.notifications.tasks.send_digests", "schedule": 1800.0},
+    # Reminders a day and an hour before an event; events past their end become finished.
+    "event-reminders": {"task": "townsquare.events.tasks.send_event_reminders", "schedule": 300.0},
+    "finish-events": {"task": "townsquare.events.tasks.finish_events", "schedule": 300.0},
     "promote-members": {"task": "townsquare.moderation.tasks.promote_members", "schedule": 86400.0},
     # Recomputes today, yesterday and any day that received late events.
     "rollup-analytics": {"task": "townsquare.analytics.tasks.rollup_recent", "schedule": 3600.0},

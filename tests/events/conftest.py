@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import make_member
+from tests.notifications.conftest import committed  # noqa: F401  (fixture)
 from townsquare.accounts.models import Role, User
 from townsquare.events import actions
 from townsquare.events.models import Event

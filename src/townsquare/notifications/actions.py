@@ -18,6 +18,8 @@ from django.utils import timezone
 from townsquare.accounts.models import Follow, User
 from townsquare.core import permissions
 from townsquare.core.queries import get_community
+from townsquare.events.models import Event as LiveEvent
+from townsquare.events.models import EventStatus, Registration, RegistrationStatus
 from townsquare.forum.models import (
     CategoryNotificationSetting,
     NotificationLevel,
@@ -35,6 +37,7 @@ from townsquare.notifications.models import (
     Channel,
     DefaultPreference,
     DigestFrequency,
+    EventReminders,
     GroupNotificationSetting,
     Kind,
     MailSettings,
@@ -76,6 +79,7 @@ class Event:
     post: Post | None = None
     group: Group | None = None
     conversation_id: int | None = None
+    live_event: LiveEvent | None = None  # an event of the events app (see ``_event_notice``)
     data: dict = field(default_factory=dict)
 
 
@@ -413,7 +417,132 @@ def _resolve(name: str, object_id: int, extra: dict) -> tuple[Event, Candidates]
             conversation_id=message.conversation_id,
         )
         return event, lambda: _gather(others, Kind.MESSAGE)
+    if name.startswith("event_"):
+        return _event_notice(name, object_id, extra)
     raise ValueError(f"unknown notification event {name!r}")
+
+
+# --- Events (the events app) ----------------------------------------------------------------
+
+#: Who is registered for an event: told of its changes and its cancellation.
+REGISTERED = (RegistrationStatus.GOING, RegistrationStatus.MAYBE, RegistrationStatus.WAITLISTED)
+#: The events app's notices, each told through Kind.EVENT (the member's channel for events).
+EVENT_NOTICES = {"published", "changed", "cancelled", "promoted", "reminder", "follow_up"}
+
+
+def _event_data(live: LiveEvent, what: str) -> dict:
+    """What the line and the mail say, as it was when sent (a later change is a new notice)."""
+    return {
+        "what": what,
+        "title": live.title,
+        "starts_at": live.starts_at.isoformat(),
+        "venue": live.venue,
+    }
+
+
+def _new_event_audience(live: LiveEvent) -> dict[int, str]:
+    """A group's event: its members, except those who muted the group. A community event:
+    the members who chose a channel for new events (an explicit choice, not the default)."""
+    if live.group_id is not None:
+        muted = GroupNotificationSetting.objects.filter(
+            group_id=live.group_id, level=NotificationLevel.MUTED
+        ).values("user_id")
+        members = GroupMembership.objects.filter(group_id=live.group_id).exclude(user_id__in=muted)
+        return _gather(members.values_list("user_id", flat=True).iterator(STREAM_CHUNK), Kind.EVENT)
+    chosen = Preference.objects.filter(kind=Kind.EVENT).exclude(channel=Channel.OFF)
+    return _gather(chosen.values_list("user_id", flat=True).iterator(STREAM_CHUNK), Kind.EVENT)
+
+
+def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candidates] | None:
+    """``event_<what>``: published, changed, cancelled (``object_id`` is the event's),
+    promoted (a registration's), reminder (``extra["when"]``: day or hour) and follow_up.
+    Who may see the event is checked again at delivery (``_may_see``)."""
+    what = name.removeprefix("event_")
+    if what not in EVENT_NOTICES:
+        raise ValueError(f"unknown notification event {name!r}")
+    registration = None
+    if what == "promoted":
+        registration = Registration.objects.filter(pk=object_id).first()
+        if registration is None:
+            return None
+        object_id = registration.event_id
+    live = LiveEvent.objects.select_related("group").filter(pk=object_id).first()
+    if live is None:
+        return None
+    registered = Registration.objects.filter(event=live)
+    data = _event_data(live, what)
+    key, actor_id = f"event_{what}:{live.pk}", None
+    if what == "published":
+        if live.status != EventStatus.PUBLISHED:
+            return None
+        # A recurring series is announced once, by the first of its occurrences published.
+        if live.series_id is not None and (
+            LiveEvent.objects.filter(series_id=live.series_id, published_at__lt=live.published_at)
+            .exclude(pk=live.pk)
+            .exists()
+        ):
+            return None
+        # Its creator is not told, and those who muted or blocked them hear nothing.
+        actor_id = live.created_by_id
+
+        def candidates() -> dict[int, str]:
+            return _new_event_audience(live)
+
+    elif what in ("changed", "cancelled"):
+        if what == "changed":
+            key = f"{key}:{extra['at']}"
+            data["changed"] = extra.get("changed", [])
+        # Whoever changed or cancelled it knows; their mutes and blocks do not apply here:
+        # a member who blocked a host must still learn that the event moved.
+        statuses = registered.filter(status__in=REGISTERED).exclude(member_id=extra.get("by"))
+
+        def candidates() -> dict[int, str]:
+            return _gather(statuses.values_list("member_id", flat=True), Kind.EVENT)
+
+    elif what == "promoted":
+        key = f"{key}:{registration.pk}:{extra['at']}"
+
+        def candidates() -> dict[int, str]:
+            still = registration.status == RegistrationStatus.GOING
+            return {registration.member_id: Kind.EVENT} if still else {}
+
+    elif what == "reminder":
+        when = extra["when"]
+        if when not in ("day", "hour"):
+            raise ValueError(f"unknown reminder {when!r}")
+        if live.status != EventStatus.PUBLISHED or live.starts_at <= timezone.now():
+            return None  # cancelled or started meanwhile: a reminder would be wrong
+        # One reminder of each kind per start time: an event moved is reminded again.
+        key = f"{key}:{when}:{int(live.starts_at.timestamp())}"
+        data["when"] = when
+        reminded = registered.filter(
+            status=RegistrationStatus.GOING, **{f"reminded_{when}_at__isnull": False}
+        )
+
+        def candidates() -> dict[int, str]:
+            return _gather(reminded.values_list("member_id", flat=True), Kind.EVENT)
+
+    else:  # follow_up
+        data["resources"] = [
+            {"kind": kind, "title": title, "url": url}
+            for kind, title, url in live.resources.values_list("kind", "title", "url")
+        ]
+        attended = registered.filter(
+            Q(checked_in_at__isnull=False) | Q(status=RegistrationStatus.GOING)
+        )
+
+        def candidates() -> dict[int, str]:
+            return _gather(attended.values_list("member_id", flat=True), Kind.EVENT)
+
+    event = Event(
+        key=key,
+        target=f"event:{live.pk}:{what}",
+        actor_id=actor_id,
+        shown_actor_id=actor_id,
+        live_event=live,
+        data=data,
+    )
+    return event, candidates
 
 
 # --- Delivering -------------------------------------------------------------------------
@@ -469,6 +598,8 @@ def _muted_forum(topic: Topic, ids: set[int]) -> set[int]:
 def _may_see(event: Event, ids: set[int]) -> set[int]:
     """The policy's answer for the event's target, for many members at once."""
     community = get_community()
+    if event.live_event is not None:
+        return permissions.members_who_may_view_event(ids, community, event.live_event)
     if event.post is not None:
         return permissions.members_who_may_view_post(ids, community, event.post)
     if event.group is not None:
@@ -527,6 +658,7 @@ def deliver(event: Event, candidates: dict[int, str]) -> int:
                     post_id=event.post.pk if event.post else None,
                     group_id=event.group.pk if event.group else None,
                     conversation_id=event.conversation_id,
+                    event_id=event.live_event.pk if event.live_event else None,
                     data=event.data,
                     event_key=key,
                     group_key=f"{kind}:{event.target}"[:100],
@@ -612,11 +744,16 @@ def set_mail_settings(user: User, **values: object) -> MailSettings:
     """A member chooses their digest rhythm and hour and which mailings they receive."""
     from django.core.exceptions import ValidationError
 
-    allowed = {"digest", "digest_hour", "announcements", "onboarding", "analytics_report"}
+    allowed = {
+        "digest", "digest_hour", "announcements", "onboarding", "analytics_report",
+        "event_reminders",
+    }  # fmt: skip
     if set(values) - allowed:
         raise ValueError(f"unknown mail settings {sorted(set(values) - allowed)}")
     if "digest" in values and values["digest"] not in DigestFrequency.values:
         raise ValidationError({"digest": "Unknown digest frequency."})
+    if "event_reminders" in values and values["event_reminders"] not in EventReminders.values:
+        raise ValidationError({"event_reminders": "Unknown reminder choice."})
     hour = values.get("digest_hour")
     if hour is not None and (not isinstance(hour, int) or not 0 <= hour <= 23):
         raise ValidationError({"digest_hour": "The hour is a number from 0 to 23."})

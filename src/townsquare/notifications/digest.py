@@ -40,7 +40,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from townsquare.accounts.models import Profile, User
 from townsquare.core import permissions
@@ -387,7 +387,7 @@ def build(
             read_at__isnull=True,
             created_at__gt=earliest,
         )
-        .select_related("actor", "topic", "post", "group")
+        .select_related("actor", "topic", "post", "group", "event")
         .order_by("-created_at", "-pk")
     ):
         notes.setdefault(note.recipient_id, []).append(note)
@@ -469,8 +469,7 @@ def _line(topic: Topic) -> DigestTopic:
 def compose(
     user: User, digest: Digest, frequency: str, community: Community
 ) -> EmailMultiAlternatives:
-    with translation.override(user.language):
-        entries = mailing.entries(digest.notifications)
+    entries = mailing.member_entries(user, digest.notifications)
     return email.compose(
         user,
         TEMPLATE,

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.core import permissions
-from townsquare.notifications.models import DigestFrequency
+from townsquare.notifications.models import DigestFrequency, EventReminders
 
 
 class MailSettingsForm(forms.Form):
@@ -16,6 +16,14 @@ class MailSettingsForm(forms.Form):
     )
     announcements = forms.BooleanField(
         label=_("Announcements and newsletters from the community team"), required=False
+    )
+    # Not required: a form sent without it (an older page) sets the default, both.
+    event_reminders = forms.TypedChoiceField(
+        label=_("Remind me of the events I am going to"),
+        choices=EventReminders.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=EventReminders.BOTH,
     )
     onboarding = forms.BooleanField(label=_("The welcome series for new members"), required=False)
     analytics_report = forms.BooleanField(

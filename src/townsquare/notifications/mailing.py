@@ -18,7 +18,7 @@ The row stays in the notification centre in every case.
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -106,6 +106,8 @@ class MailEntry:
     count: int
     url: str
     excerpt: str
+    # (title, address) pairs: an event's recording, slides and links (its follow-up).
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 def entries(items: list[Notification]) -> list[MailEntry]:
@@ -122,22 +124,31 @@ def entries(items: list[Notification]) -> list[MailEntry]:
         if post is not None and first.kind != Kind.MODERATION:
             body = " ".join(post.body.split())
             excerpt = body if len(body) <= EXCERPT_LENGTH else body[: EXCERPT_LENGTH - 1] + "…"
+        elif first.event_id is not None and first.data.get("venue"):
+            excerpt = first.data["venue"]
+        resources = first.data.get("resources", []) if first.event_id is not None else []
         lines.append(
             MailEntry(
                 text=queries.describe(first, len(members)),
                 count=len(members),
                 url=email.absolute(queries.link(first)),
                 excerpt=excerpt,
+                links=[(resource["title"], resource["url"]) for resource in resources],
             )
         )
     return lines
 
 
+def member_entries(user: User, items: list[Notification]) -> list[MailEntry]:
+    """``entries`` in the member's language, and their time zone for events' times."""
+    with translation.override(user.language), timezone.override(user.timezone):
+        return entries(items)
+
+
 def compose(user: User, items: list[Notification]) -> EmailMultiAlternatives:
     """The mail for these rows (newest first): one line names it in the subject, several
     are counted and listed. ``unsubscribe_kind`` is their kind when they share one."""
-    with translation.override(user.language):
-        lines = entries(items)
+    lines = member_entries(user, items)
     kinds = {item.kind for item in items}
     return email.compose(
         user,
@@ -169,7 +180,7 @@ def _mail_member(user: User, community: Community, reachable: bool) -> bool:
     items = list(
         pending(now)
         .filter(recipient=user)
-        .select_related("actor", "topic", "post", "group")
+        .select_related("actor", "topic", "post", "group", "event")
         .order_by("-created_at", "-pk")
     )
     if not items:

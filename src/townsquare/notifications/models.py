@@ -87,6 +87,11 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    # An event (events app) the notification is about: published, changed, cancelled, a
+    # reminder, a follow-up. Deleting the event deletes what was said about it.
+    event = models.ForeignKey(
+        "events.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
     event_key = models.CharField(max_length=100)
     group_key = models.CharField(max_length=100)
@@ -207,6 +212,15 @@ class Stream(models.TextChoices):
     ANALYTICS_REPORT = "analytics_report", _("Weekly analytics report")
 
 
+class EventReminders(models.TextChoices):
+    """When a member going to an event is reminded of it (events.tasks.send_reminders)."""
+
+    BOTH = "both", _("A day and an hour before")
+    DAY = "day", _("A day before")
+    HOUR = "hour", _("An hour before")
+    NONE = "none", _("No reminders")
+
+
 class MailSettings(models.Model):
     """A member's community mail: the digest's rhythm and hour (local time), which streams
     they receive, and when they were last mailed (batching, digests). No row: defaults."""
@@ -221,6 +235,13 @@ class MailSettings(models.Model):
     announcements = models.BooleanField(_("announcements and newsletters"), default=True)
     onboarding = models.BooleanField(_("welcome series"), default=True)
     analytics_report = models.BooleanField(_("weekly analytics report"), default=True)
+    # Not mail only: reminders reach the member by their channel for events (Kind.EVENT).
+    event_reminders = models.CharField(
+        _("event reminders"),
+        max_length=4,
+        choices=EventReminders.choices,
+        default=EventReminders.BOTH,
+    )
     digest_sent_at = models.DateTimeField(null=True, blank=True)
     notifications_mailed_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,9 +1,12 @@
 """Reads for the notification centre, the header badge and the API."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -25,7 +28,7 @@ def unread_count(user: User) -> int:
 def recent(user: User) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=user)
-        .select_related("actor", "topic", "post", "group")
+        .select_related("actor", "topic", "post", "group", "event")
         .order_by("-created_at", "-pk")
     )
 
@@ -45,10 +48,20 @@ def visible_now(user: User, community: Community, items: list[Notification]) -> 
         )
     if any(item.conversation_id for item in items):
         conversation_ids = set(permissions.visible_conversations(user).values_list("pk", flat=True))
+    event_ids = {item.event_id for item in items if item.event_id is not None}
+    if event_ids:
+        event_ids = set(
+            permissions.visible_events(user, community)
+            .filter(pk__in=event_ids)
+            .values_list("pk", flat=True)
+        )
     shown = []
     for item in items:
         if item.kind == Kind.MODERATION:
             shown.append(item)  # about the member's own content, even once removed
+        elif item.event_id is not None:
+            if item.event_id in event_ids:
+                shown.append(item)
         elif item.topic_id is not None:
             topic = item.topic
             deleted = topic.deleted_at is not None or (
@@ -77,6 +90,8 @@ def visible_now(user: User, community: Community, items: list[Notification]) -> 
 def link(item: Notification) -> str:
     if item.kind == Kind.NOTICE:
         return f"{reverse('moderation:notices')}#notice-{item.data.get('notice', '')}"
+    if item.event_id is not None:
+        return item.event.get_absolute_url()
     if item.kind == Kind.MODERATION or (item.post_id is None and item.topic_id is not None):
         return item.topic.get_absolute_url() if item.topic_id else reverse("notifications:centre")
     if item.post_id is not None:
@@ -90,6 +105,33 @@ def link(item: Notification) -> str:
 
 def _who(item: Notification) -> str:
     return item.actor.display_name if item.actor_id else _("Someone")
+
+
+def event_time(value: str) -> str:
+    """An event's start (ISO, as stored in the notification) in the active time zone — the
+    member's own, in the app and in mail — with the zone's name."""
+    local = timezone.localtime(datetime.fromisoformat(value))
+    return f"{date_format(local, 'DATETIME_FORMAT')} ({timezone.get_current_timezone_name()})"
+
+
+def _describe_event(item: Notification) -> str:
+    what = item.data.get("what")
+    values = {"title": item.data.get("title", ""), "when": event_time(item.data["starts_at"])}
+    if what == "published":
+        return _("New event: “%(title)s”, %(when)s") % values
+    if what == "changed":
+        return _("“%(title)s” has changed: it is now %(when)s") % values
+    if what == "cancelled":
+        return _("“%(title)s” (%(when)s) is cancelled") % values
+    if what == "promoted":
+        return _("A place opened up: you are going to “%(title)s”, %(when)s") % values
+    if what == "reminder" and item.data.get("when") == "hour":
+        return _("Starting soon: “%(title)s”, %(when)s") % values
+    if what == "reminder":
+        return _("Reminder: “%(title)s”, %(when)s") % values
+    if what == "follow_up":
+        return _("The recording and resources of “%(title)s” are here") % values
+    return item.get_kind_display()
 
 
 def describe(item: Notification, count: int = 1) -> str:
@@ -147,6 +189,8 @@ def describe(item: Notification, count: int = 1) -> str:
         return _("New message from %(who)s") % {"who": who}
     if item.kind == Kind.NOTICE:
         return _("You have a notice from the moderators")
+    if item.kind == Kind.EVENT and item.event_id is not None:
+        return _describe_event(item)
     if item.kind == Kind.MODERATION:
         if item.data.get("action") == "restored":
             return _("A moderator restored your post in “%(title)s”") % {"title": title}

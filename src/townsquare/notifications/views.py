@@ -103,6 +103,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "digest_hour": current.digest_hour,
             "announcements": current.announcements,
             "onboarding": current.onboarding,
+            "event_reminders": current.event_reminders,
             "analytics_report": current.analytics_report,
         },
         user=user,

@@ -41,6 +41,7 @@ from townsquare.core.permissions.events import (
     may_see_video_link,
     may_use_calendar_feed,
     may_view_event,
+    members_who_may_view_event,
     video_link_opens,
     visible_events,
 )
@@ -233,6 +234,7 @@ __all__ = [
     "may_withdraw_mentor_request",
     "members_who_may_see_group",
     "members_who_may_view_conversation",
+    "members_who_may_view_event",
     "members_who_may_view_post",
     "members_who_may_view_topic",
     "mention_blockers",
