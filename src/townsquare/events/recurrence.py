@@ -365,8 +365,11 @@ def _sentence(parts: dict[str, str], first: datetime, values: dict[str, str]) ->
         if interval == 1 and len(days) == 1:
             return _EVERY_WEEKDAY[days[0]] % values
         names = ", ".join(str(WEEKDAYS[day]) for day in days)
+        if interval == 1:
+            return _("Every week on %(days)s at %(time)s (%(zone)s)") % {**values, "days": names}
+        # Plural forms for 2 and more only: each language's forms all carry the number.
         return ngettext(
-            "Every week on %(days)s at %(time)s (%(zone)s)",
+            "Every %(count)d week on %(days)s at %(time)s (%(zone)s)",
             "Every %(count)d weeks on %(days)s at %(time)s (%(zone)s)",
             interval,
         ) % {**values, "days": names, "count": interval}
