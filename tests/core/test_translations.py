@@ -34,6 +34,15 @@ def test_every_message_is_translated(language):
     assert missing == []
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_translation_keeps_the_placeholders(language):
+    """Babel's checks, which `make install` runs when it compiles the catalogs: a
+    translation that drops or invents a placeholder fails at run time in that language."""
+    po = catalog(PACKAGE, language)
+    problems = [(message.id, str(error)) for message, errors in po.check() for error in errors]
+    assert problems == []
+
+
 def test_catalogs_hold_every_string_in_the_source(tmp_path):
     """Extract the strings again (GNU gettext) and compare with what is committed.
 
