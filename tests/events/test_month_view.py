@@ -57,6 +57,9 @@ def test_the_week_starts_as_the_viewers_language_says(manager, guidelines):
     for user in (polish, chinese):
         weekdays = client_for(user).get("/events/calendar/2031/1/").context["weekdays"]
         assert [day.weekday() for day in weekdays] == list(range(7))
+    page = client_for(polish).get("/events/calendar/2031/1/").content.decode()
+    assert '<thead><tr><th scope="col"><abbr title="Poniedziałek">Pon</abbr></th>' in page
+    assert "<caption>Styczeń 2031</caption>" in page
     weeks = english.context["weeks"]
     # January 2031 begins on a Wednesday: the grid starts with the last days of December.
     assert weeks[0][0]["date"].isoformat() == "2030-12-29" and not weeks[0][0]["in_month"]
