@@ -21,6 +21,7 @@ from townsquare.core.forms import (
 )
 from townsquare.core.models import FailedJob, GuidelinesVersion
 from townsquare.core.queries import community_for, current_guidelines
+from townsquare.events import queries as events_queries
 from townsquare.forum import queries as forum_queries
 
 
@@ -38,7 +39,12 @@ def home(request: HttpRequest) -> HttpResponse:
     latest = None
     if permissions.may_view_area(request.user, community, "forum"):
         latest = forum_queries.topic_list(request.user, community, limit=10)
-    return render(request, "core/home.html", {"newest_members": newest, "latest": latest})
+    sessions = events_queries.next_sessions(request.user, community)
+    return render(
+        request,
+        "core/home.html",
+        {"newest_members": newest, "latest": latest, "next_sessions": sessions},
+    )
 
 
 @area(OPEN)

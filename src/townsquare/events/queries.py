@@ -1,5 +1,7 @@
 """Reads that the event pages and the API share, each in a fixed number of queries."""
 
+from datetime import datetime
+
 from django.db.models import (
     Case,
     Count,
@@ -36,23 +38,18 @@ def event_list(
     group: Group | None = None,
     format: str = "",
     search: str = "",
+    location: str = "",
 ) -> QuerySet[Event]:
     """Published events this user may see, upcoming (soonest first) or past (latest
     first), optionally found by words of the title or venue; with ``going`` (how many
     go), ``viewer_status`` (the user's own answer) and ``viewer_is_host``: one query
     whatever the length."""
     now = timezone.now()
-    events = permissions.visible_events(user, community).filter(
-        status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.FINISHED)
-    )
+    events = listed_events(user, community, group=group, format=format, location=location)
     if past:
         events = events.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
     else:
         events = events.filter(ends_at__gt=now).order_by("starts_at", "pk")
-    if group is not None:
-        events = events.filter(group=group)
-    if format:
-        events = events.filter(format=format)
     if search:
         events = events.filter(Q(title__icontains=search) | Q(venue__icontains=search))
     events = events.select_related("group", "series").annotate(
@@ -63,6 +60,59 @@ def event_list(
         hosting = EventHost.objects.filter(event=OuterRef("pk"), user=user)
         events = events.annotate(viewer_status=Subquery(own), viewer_is_host=Exists(hosting))
     return events
+
+
+def listed_events(
+    user: AnyUser,
+    community: Community,
+    *,
+    group: Group | None = None,
+    format: str = "",
+    location: str = "",
+) -> QuerySet[Event]:
+    """The events the list and the month view show (published, cancelled or finished,
+    visible to this user), with the filters they share: group, format, and a location
+    matched in the venue or the address."""
+    events = permissions.visible_events(user, community).filter(
+        status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.FINISHED)
+    )
+    if group is not None:
+        events = events.filter(group=group)
+    if format:
+        events = events.filter(format=format)
+    if location:
+        events = events.filter(Q(venue__icontains=location) | Q(address__icontains=location))
+    return events
+
+
+def month_events(
+    user: AnyUser,
+    community: Community,
+    start: datetime,
+    end: datetime,
+    *,
+    group: Group | None = None,
+    format: str = "",
+    location: str = "",
+) -> list[Event]:
+    """The listed events starting from ``start`` to before ``end`` (the month's bounds in
+    the viewer's zone), soonest first: one query whatever their number."""
+    events = listed_events(user, community, group=group, format=format, location=location)
+    return list(
+        events.filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("group")
+        .order_by("starts_at", "pk")
+    )
+
+
+def next_sessions(user: AnyUser, community: Community, limit: int = 5) -> list[Event]:
+    """The next published events this user may see that have not ended (the community
+    home): one query."""
+    return list(
+        permissions.visible_events(user, community)
+        .filter(status=EventStatus.PUBLISHED, ends_at__gt=timezone.now())
+        .order_by("starts_at", "pk")[:limit]
+    )
 
 
 def remember_host(user: AnyUser, event: Event) -> None:

@@ -6,6 +6,8 @@ app_name = "events"
 
 urlpatterns = [
     path("events/", views.event_list, name="list"),
+    path("events/calendar/", views.event_calendar_now, name="calendar_now"),
+    path("events/calendar/<int:year>/<int:month>/", views.event_calendar, name="calendar"),
     path("events/new/", views.event_create, name="create"),
     path("events/<int:pk>/", views.event_detail, name="detail_short"),
     path("events/<int:pk>/edit/", views.event_edit, name="edit"),
