@@ -366,6 +366,7 @@ MODERATION_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "reaction": (30, 60),
     "survey": (10, 60),
     "rsvp": (20, 60),
+    "event_proposal": (3, 3600),
 }
 # Sign-up (docs/moderation.md, "Sign-up defences"): a form sent back sooner than this after
 # it was shown is a bot's; a form older than the maximum must be shown again.

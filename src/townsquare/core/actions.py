@@ -19,6 +19,7 @@ from townsquare.moderation import audit
 
 SETTINGS_FIELDS = {
     "name", "tagline", "access_mode", "public_areas", "newcomers_group", "newcomers_days",
+    "meetup_trust_level",
 }  # fmt: skip
 MISSION_FIELDS = {"mission", "goals"}
 
@@ -59,6 +60,8 @@ def update_community(
         raise ValidationError(
             {"newcomers_days": _("Choose between 1 and 365 days in the newcomers group.")}
         )
+    if "meetup_trust_level" in changes and not 0 <= int(changes["meetup_trust_level"]) <= 4:
+        raise ValidationError({"meetup_trust_level": _("Choose a trust level from 0 to 4.")})
     changed = sorted(k for k, v in changes.items() if getattr(community, k) != v)
     before = {field: _audited(getattr(community, field)) for field in changed}
     if logo is not None:

@@ -52,6 +52,13 @@ class CommunitySettingsForm(forms.Form):
         max_value=365,
         help_text=_("After this many days newcomers leave the group by themselves."),
     )
+    meetup_trust_level = forms.IntegerField(
+        label=_("Trust level that may propose meetups"),
+        required=False,
+        min_value=0,
+        max_value=4,
+        help_text=_("Members at this trust level or above propose events; the moderators decide."),
+    )
 
 
 class MissionForm(forms.Form):

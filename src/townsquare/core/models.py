@@ -40,6 +40,10 @@ class Community(models.Model):
         verbose_name=_("newcomers group"),
     )
     newcomers_days = models.PositiveSmallIntegerField(_("days in the newcomers group"), default=30)
+    # Member meetups (events): the trust level from which members may propose an event.
+    meetup_trust_level = models.PositiveSmallIntegerField(
+        _("trust level that may propose meetups"), default=2
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

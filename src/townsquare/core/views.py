@@ -115,6 +115,7 @@ def manage_settings(request: HttpRequest) -> HttpResponse:
             "public_areas": community.public_areas,
             "newcomers_group": community.newcomers_group_id,
             "newcomers_days": community.newcomers_days,
+            "meetup_trust_level": community.meetup_trust_level,
         },
         prefix="settings",
     )
@@ -126,8 +127,9 @@ def manage_settings(request: HttpRequest) -> HttpResponse:
     form = settings_form if "save_settings" in request.POST else mission_form
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        if data.get("newcomers_days", 0) is None:  # left empty: keep the current number
-            del data["newcomers_days"]
+        for number in ("newcomers_days", "meetup_trust_level"):
+            if data.get(number, 0) is None:  # left empty: keep the current number
+                del data[number]
         logo = None
         if form is settings_form:
             logo = False if data.pop("remove_logo") else data.pop("logo")

@@ -319,6 +319,11 @@ def publish_event(actor: User | None, event: Event) -> Event:
     if actor is not None:
         _check(permissions.may_manage_event(actor, event))
     event = _locked(event)
+    if event.status == EventStatus.PROPOSED and actor is not None:
+        # Only a moderator's approval (events.proposals, audited) publishes a proposal.
+        raise ValidationError(
+            {"status": _("A proposal is published when a moderator approves it.")}
+        )
     if event.status not in (EventStatus.DRAFT, EventStatus.PROPOSED):
         raise ValidationError({"status": _("Only a draft can be published.")})
     if event.ends_at <= timezone.now():

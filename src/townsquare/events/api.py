@@ -4,7 +4,7 @@ time zone (naive ISO 8601) and answered both in UTC and locally. See docs/api.md
 
 import zoneinfo
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
@@ -15,6 +15,9 @@ from townsquare.core import permissions
 from townsquare.core.queries import community_for
 from townsquare.events import actions, calendars, queries, series
 from townsquare.events.models import Event, EventFormat, Registration, Visibility
+from townsquare.surveys import actions as survey_actions
+from townsquare.surveys import queries as survey_queries
+from townsquare.surveys.models import Kind
 
 router = Router(tags=["events"])
 
@@ -249,6 +252,39 @@ def attendees(request: HttpRequest, event_id: int) -> dict:
             for r in queries.attendees(event)
         ]
     }
+
+
+# --- Feedback ("How was it?") ------------------------------------------------------------
+
+
+class FeedbackIn(Schema):
+    # Any JSON value: surveys.actions answers a bad score with a clear message and field.
+    score: Any = Field(..., description="1 (poor) to 5 (excellent)")
+    comment: str = Field("", description="Optional, at most 2000 characters.")
+
+
+class FeedbackOut(Schema):
+    score: int
+    comment: str
+
+
+@router.post(
+    "/events/{event_id}/feedback",
+    response={201: FeedbackOut},
+    auth=member_auth,
+    summary="An attendee rates an event that is over, once (feeds the CSAT figures)",
+)
+def feedback(request: HttpRequest, event_id: int, payload: FeedbackIn) -> Status:
+    require_area(request, "events")
+    event = _event_or_404(request, event_id)
+    answer = survey_actions.answer(
+        request.user,
+        Kind.CSAT,
+        payload.score,
+        payload.comment,
+        context=survey_queries.event_context(event),
+    )
+    return Status(201, {"score": answer.score, "comment": answer.comment})
 
 
 # --- Calendar files ---------------------------------------------------------------------------

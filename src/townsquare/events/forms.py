@@ -187,3 +187,27 @@ class ResourceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ResourceKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     url = forms.URLField(label=_("Address"), max_length=500, assume_scheme="https")
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is declined (the proposer is told)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class FeedbackForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How was it?"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("1: poor, 5: excellent."),
+    )
+    comment = forms.CharField(
+        label=_("Anything to add? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

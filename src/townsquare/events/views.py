@@ -26,11 +26,22 @@ from townsquare.core.areas import OPEN, area
 from townsquare.core.forms import apply_errors, flash_errors
 from townsquare.core.models import Community
 from townsquare.core.queries import community_for
-from townsquare.events import actions, calendars, queries, series
-from townsquare.events.forms import CheckInForm, EventForm, ResourceForm, RsvpForm, questions_text
+from townsquare.events import actions, calendars, proposals, queries, series
+from townsquare.events.forms import (
+    CheckInForm,
+    DeclineForm,
+    EventForm,
+    FeedbackForm,
+    ResourceForm,
+    RsvpForm,
+    questions_text,
+)
 from townsquare.events.models import CalendarFeed, Event, EventFormat, Registration
 from townsquare.groups.models import Group
 from townsquare.moderation.audit_log import safe_cell
+from townsquare.surveys import actions as survey_actions
+from townsquare.surveys import queries as survey_queries
+from townsquare.surveys.models import Kind
 
 
 def _event_or_404(request: HttpRequest, pk: int) -> Event:
@@ -84,6 +95,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             **filters,
             "may_create": permissions.may_create_event(request.user)
             or queries.groups_for_events(request.user, community).exists(),
+            "may_propose": permissions.may_propose_event(request.user, community),
         },
     )
 
@@ -187,6 +199,8 @@ def _detail_context(request: HttpRequest, event: Event, rsvp_form: RsvpForm | No
         and permissions.may_view_topic(user, community_for(request), event.topic),
         "resource_form": ResourceForm() if may_manage else None,
         **_series_context(request, event),
+        **_feedback_context(request, event, registration),
+        "may_decide_proposals": permissions.may_decide_proposals(user),
     }
 
 
@@ -234,24 +248,30 @@ def event_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "events/event_detail.html", context, status=400)
 
 
+def _event_fields(data: dict) -> dict:
+    """The event's fields from the form's cleaned data, its times local to its zone read
+    as UTC instants (ValidationError for a time the clocks skip or repeat)."""
+    zone = data["timezone"]
+    return {
+        "title": data["title"],
+        "description": data["description"],
+        "starts_at": actions.local_to_utc(data["starts_at"], zone, "starts_at"),
+        "ends_at": actions.local_to_utc(data["ends_at"], zone, "ends_at"),
+        "timezone": zone,
+        "format": data["format"],
+        "video_url": data["video_url"],
+        "venue": data["venue"],
+        "address": data["address"],
+        "capacity": data["capacity"],
+        "visibility": data["visibility"],
+        "group": data["group"],
+    }
+
+
 def _save_event_form(request: HttpRequest, form: EventForm, event: Event | None) -> Event | None:
     data = dict(form.cleaned_data)
-    zone = data["timezone"]
     try:
-        fields = {
-            "title": data["title"],
-            "description": data["description"],
-            "starts_at": actions.local_to_utc(data["starts_at"], zone, "starts_at"),
-            "ends_at": actions.local_to_utc(data["ends_at"], zone, "ends_at"),
-            "timezone": zone,
-            "format": data["format"],
-            "video_url": data["video_url"],
-            "venue": data["venue"],
-            "address": data["address"],
-            "capacity": data["capacity"],
-            "visibility": data["visibility"],
-            "group": data["group"],
-        }
+        fields = _event_fields(data)
         handles = form.handle_list()
         extra = {
             "hosts": actions.members_by_handle(handles) if handles else None,
@@ -456,8 +476,122 @@ def event_attendees(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": queries.counts(event),
         "may_check_in": permissions.may_check_in(request.user, event),
         "questions": list(event.questions.all()),
+        "feedback": survey_queries.event_feedback(event),
     }
     return render(request, "events/attendees.html", context, status=status)
+
+
+# --- Member meetups: proposals and the moderators' queue ------------------------------------
+
+
+def _proposal_form(request: HttpRequest, community) -> EventForm:
+    """The event form without what proposals do not choose: repeating, and hosts (the
+    proposer hosts). Groups: those the member belongs to."""
+    groups = permissions.visible_groups(request.user, community).filter(
+        memberships__user=request.user
+    )
+    form = EventForm(
+        request.POST or None,
+        request.FILES or None,
+        groups=groups.order_by("name"),
+        initial={"timezone": request.user.timezone, "visibility": "community"},
+    )
+    for name in ("repeat", "rule", "hosts"):
+        del form.fields[name]
+    return form
+
+
+@area("events")
+@login_required
+def event_propose(request: HttpRequest) -> HttpResponse:
+    community = community_for(request)
+    permissions.require(permissions.may_propose_event(request.user, community))
+    form = _proposal_form(request, community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = proposals.propose_event(
+                request.user,
+                **_event_fields(form.cleaned_data),
+                guests=form.guest_list(),
+                questions=form.question_list(),
+                cover=form.cleaned_data["cover"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your proposal is sent to the moderators."))
+            return redirect(event.get_absolute_url())
+    return render(request, "events/event_form.html", {"form": form, "proposing": True})
+
+
+@login_required
+def proposal_queue(request: HttpRequest) -> HttpResponse:
+    """The moderators' queue of member proposals, the oldest first."""
+    permissions.require(permissions.may_decide_proposals(request.user))
+    page = Paginator(proposals.pending_proposals(), settings.EVENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "events/proposals.html", {"page": page, "decline_form": DeclineForm()})
+
+
+@login_required
+@require_POST
+def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    permissions.require(permissions.may_decide_proposals(request.user))
+    event = _event_or_404(request, pk)
+    try:
+        if "approve" in request.POST:
+            proposals.approve_proposal(request.user, event)
+            messages.success(request, _("The proposal is approved and published."))
+        else:
+            proposals.decline_proposal(request.user, event, request.POST.get("reason", ""))
+            messages.success(request, _("The proposal is declined; its proposer is told why."))
+    except ValidationError as error:
+        flash_errors(request, error)
+    return redirect("events:proposals")
+
+
+# --- Feedback: "How was it?" --------------------------------------------------------------
+
+
+def _feedback_context(
+    request: HttpRequest, event: Event, registration: Registration | None
+) -> dict:
+    user = request.user
+    due = survey_queries.event_feedback_due(user, event, registration)
+    return {
+        "feedback_form": FeedbackForm() if due else None,
+        "feedback_given": not due
+        and registration is not None
+        and survey_queries.gave_event_feedback(user, event),
+        "feedback": survey_queries.event_feedback(event)
+        if permissions.may_see_event_feedback(user, event)
+        else None,
+    }
+
+
+@area("events")
+@login_required
+@require_POST
+def event_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            survey_actions.answer(
+                request.user,
+                Kind.CSAT,
+                form.cleaned_data["score"],
+                form.cleaned_data["comment"],
+                context=survey_queries.event_context(event),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Thank you for telling us how it was."))
+            return redirect(event.get_absolute_url())
+    context = _detail_context(request, event, None) | {"feedback_form": form}
+    return render(request, "events/event_detail.html", context, status=400)
 
 
 # --- Calendar files and the personal calendar feed ----------------------------------------

@@ -427,7 +427,10 @@ def _resolve(name: str, object_id: int, extra: dict) -> tuple[Event, Candidates]
 #: Who is registered for an event: told of its changes and its cancellation.
 REGISTERED = (RegistrationStatus.GOING, RegistrationStatus.MAYBE, RegistrationStatus.WAITLISTED)
 #: The events app's notices, each told through Kind.EVENT (the member's channel for events).
-EVENT_NOTICES = {"published", "changed", "cancelled", "promoted", "reminder", "follow_up"}
+EVENT_NOTICES = {
+    "published", "changed", "cancelled", "promoted", "reminder", "follow_up",
+    "approved", "declined",
+}  # fmt: skip
 
 
 def _event_data(live: LiveEvent, what: str) -> dict:
@@ -455,7 +458,8 @@ def _new_event_audience(live: LiveEvent) -> dict[int, str]:
 
 def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candidates] | None:
     """``event_<what>``: published, changed, cancelled (``object_id`` is the event's),
-    promoted (a registration's), reminder (``extra["when"]``: day or hour) and follow_up.
+    promoted (a registration's), reminder (``extra["when"]``: day or hour), follow_up,
+    and approved or declined (a member's proposal, told to its proposer).
     Who may see the event is checked again at delivery (``_may_see``)."""
     what = name.removeprefix("event_")
     if what not in EVENT_NOTICES:
@@ -521,6 +525,16 @@ def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candid
 
         def candidates() -> dict[int, str]:
             return _gather(reminded.values_list("member_id", flat=True), Kind.EVENT)
+
+    elif what in ("approved", "declined"):
+        # A member's proposal decided by a moderator (events.proposals): its proposer hears.
+        if live.status != (EventStatus.PUBLISHED if what == "approved" else EventStatus.DECLINED):
+            return None
+        if what == "declined":
+            data["reason"] = live.decline_reason
+
+        def candidates() -> dict[int, str]:
+            return {live.created_by_id: Kind.EVENT} if live.created_by_id else {}
 
     else:  # follow_up
         data["resources"] = [

@@ -91,6 +91,8 @@ def link(item: Notification) -> str:
     if item.kind == Kind.NOTICE:
         return f"{reverse('moderation:notices')}#notice-{item.data.get('notice', '')}"
     if item.event_id is not None:
+        if item.data.get("what") == "follow_up":  # it asks "How was it?" there
+            return f"{item.event.get_absolute_url()}#feedback"
         return item.event.get_absolute_url()
     if item.kind == Kind.MODERATION or (item.post_id is None and item.topic_id is not None):
         return item.topic.get_absolute_url() if item.topic_id else reverse("notifications:centre")
@@ -131,6 +133,11 @@ def _describe_event(item: Notification) -> str:
         return _("Reminder: “%(title)s”, %(when)s") % values
     if what == "follow_up":
         return _("The recording and resources of “%(title)s” are here") % values
+    if what == "approved":
+        return _("Your proposed event “%(title)s” is approved and published") % values
+    if what == "declined":
+        values["reason"] = item.data.get("reason", "")
+        return _("Your proposed event “%(title)s” was declined: %(reason)s") % values
     return item.get_kind_display()
 
 

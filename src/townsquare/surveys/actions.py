@@ -1,7 +1,8 @@
 """Every write of survey answers: the NPS panel, the CSAT question after a solved Q&A
-topic, the API, and the demo. Each answer (or "not now") is one row and one activity
-event (``survey.answered`` / ``survey.dismissed``), and gives its month a new stamp
-(``AnswerMonth``: the satisfaction trend's cache key)."""
+topic, the "How was it?" question after an event (context ``event:<id>``, asked on the
+event's page and the events API), the API, and the demo. Each answer (or "not now") is
+one row and one activity event (``survey.answered`` / ``survey.dismissed``), and gives
+its month a new stamp (``AnswerMonth``: the satisfaction trend's cache key)."""
 
 import re
 import secrets
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
 from townsquare.core.queries import get_community
+from townsquare.events.models import Registration
 from townsquare.forum.models import Topic
 from townsquare.moderation import limits
 from townsquare.surveys import queries
@@ -70,13 +72,29 @@ def _check(actor: User, kind: str, context: str, *, answering: bool) -> None:
             )
         return
     kind_of, _sep, pk = context.partition(":")
-    if kind_of != "topic":  # event feedback arrives with events (issue 8)
+    if kind_of == "event":
+        _check_event_feedback(actor, kind, int(pk))
+        return
+    if kind_of != "topic":
         raise PermissionDenied
     topic = Topic.objects.select_related("category").filter(pk=int(pk)).first()
     if topic is None or not permissions.may_rate_answer(actor, get_community(), topic):
         raise PermissionDenied
     if queries.rated_topic(actor, topic):
         raise ValidationError(_("You have already rated the answer to this question."))
+
+
+def _check_event_feedback(actor: User, kind: str, event_id: int) -> None:
+    """Event feedback ("How was it?", 1–5): an attendee of an event that is over, once.
+    An event the member may not see answers like one that does not exist."""
+    event = permissions.visible_events(actor, get_community()).filter(pk=event_id).first()
+    if event is None or kind != Kind.CSAT:
+        raise PermissionDenied
+    registration = Registration.objects.filter(event=event, member=actor).first()
+    if not permissions.may_give_event_feedback(actor, event, registration):
+        raise PermissionDenied
+    if queries.gave_event_feedback(actor, event):
+        raise ValidationError(_("You have already told us how this event was."))
 
 
 def _write(
@@ -122,7 +140,9 @@ def _write(
                 score=number,
                 context=context,
             )
-    except IntegrityError:  # the same topic rated twice at once: the first one stands
+    except IntegrityError:  # the same object rated twice at once: the first one stands
+        if context.startswith("event:"):
+            raise ValidationError(_("You have already told us how this event was.")) from None
         raise ValidationError(_("You have already rated the answer to this question.")) from None
     return answer
 

@@ -1,12 +1,15 @@
 """Reads of the surveys: whom to ask now. Each answer is one indexed lookup."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Avg, Count
 from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.core import permissions
 from townsquare.core.models import Community
+from townsquare.events.models import Event, Registration
 from townsquare.forum.models import Topic
 from townsquare.surveys.models import Kind, SurveyAnswer
 
@@ -47,3 +50,43 @@ def rated_topic(member: User, topic: Topic) -> bool:
 def csat_prompt_due(user: User, community: Community, topic: Topic) -> bool:
     """Offer the asker of this solved question to rate the answer, once per topic."""
     return permissions.may_rate_answer(user, community, topic) and not rated_topic(user, topic)
+
+
+# --- Event feedback ("How was it?") ----------------------------------------------------
+
+
+def event_context(event: Event) -> str:
+    return f"event:{event.pk}"
+
+
+def gave_event_feedback(member: User, event: Event) -> bool:
+    return SurveyAnswer.objects.filter(
+        member=member, kind=Kind.CSAT, context=event_context(event)
+    ).exists()
+
+
+def event_feedback_due(user: User, event: Event, registration: Registration | None) -> bool:
+    """Ask this attendee "How was it?" on the event's page, once per event."""
+    return permissions.may_give_event_feedback(
+        user, event, registration
+    ) and not gave_event_feedback(user, event)
+
+
+@dataclass
+class EventFeedback:
+    """What the hosts see: how many answered, the average score, the comments."""
+
+    count: int
+    average: float | None
+    comments: list[SurveyAnswer]
+
+
+def event_feedback(event: Event, comments: int = 50) -> EventFeedback:
+    """The event's feedback for its hosts, in two queries: the count and average, and
+    the latest comments (with their members)."""
+    answers = SurveyAnswer.objects.filter(
+        kind=Kind.CSAT, context=event_context(event), score__isnull=False
+    )
+    figures = answers.aggregate(count=Count("pk"), average=Avg("score"))
+    latest = answers.exclude(comment="").select_related("member").order_by("-created_at", "-pk")
+    return EventFeedback(figures["count"], figures["average"], list(latest[:comments]))

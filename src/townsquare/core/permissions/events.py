@@ -4,8 +4,12 @@ An event is seen by those its visibility names (everyone who may see the communi
 signed-in members, or the members of its group); an event that belongs to a group is
 seen only by those who may see that group, so a secret group's events exist for nobody
 else. Drafts, proposals and declined proposals are seen by their creator, their member
-hosts and community managers only. To everyone else an event answers like one that does
-not exist.
+hosts and community managers only; proposals waiting for a decision by the moderators
+too. To everyone else an event answers like one that does not exist.
+
+Member meetups: members at the community's ``meetup_trust_level`` propose an event
+(status proposed); staff (the moderation permission) approve or decline it. Feedback:
+after an event is over, those who came (checked in, or going) rate it once.
 """
 
 from collections.abc import Iterable
@@ -17,9 +21,15 @@ from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.core.models import Community
-from townsquare.core.permissions.community import AnyUser, is_manager, is_member, may_view_area
+from townsquare.core.permissions.community import (
+    AnyUser,
+    is_manager,
+    is_member,
+    is_staff,
+    may_view_area,
+)
 from townsquare.core.permissions.groups import RUNNING_ROLES, group_role, visible_groups
-from townsquare.core.permissions.moderation import is_suspended
+from townsquare.core.permissions.moderation import is_silenced, is_suspended, may_review
 from townsquare.events.models import (
     PUBLIC_STATUSES,
     Event,
@@ -46,6 +56,8 @@ def visible_events(user: AnyUser, community: Community) -> QuerySet[Event]:
     own_groups = GroupMembership.objects.filter(user=user).values("group_id")
     shown &= ~Q(visibility=Visibility.GROUP) | Q(group__in=own_groups)
     hosted = EventHost.objects.filter(user=user).values("event_id")
+    if may_decide_proposals(user):  # the moderators' queue: they read what they decide
+        shown |= Q(status=EventStatus.PROPOSED)
     return Event.objects.filter(shown | Q(created_by=user) | Q(pk__in=hosted))
 
 
@@ -86,7 +98,14 @@ def members_who_may_view_event(
             and (event.group_id is None or not secret or mine)
             and (event.visibility != Visibility.GROUP or mine)
         )
-        if is_manager(user) or shown or user.pk in hosts or event.created_by_id == user.pk:
+        deciding = event.status == EventStatus.PROPOSED and may_decide_proposals(user)
+        if (
+            is_manager(user)
+            or shown
+            or deciding
+            or user.pk in hosts
+            or event.created_by_id == user.pk
+        ):
             allowed.add(user.pk)
     return allowed
 
@@ -106,6 +125,22 @@ def may_create_event(user: AnyUser, group: Group | None = None) -> bool:
     if is_manager(user):
         return True
     return group is not None and group_role(user, group) in RUNNING_ROLES
+
+
+def may_propose_event(user: AnyUser, community: Community, group: Group | None = None) -> bool:
+    """Member meetups: members at the community's ``meetup_trust_level`` or above (staff
+    whatever their level), not silenced, propose an event for the moderators to decide;
+    in a group only if they belong to it."""
+    if not is_member(user) or is_silenced(user) or not may_view_area(user, community, "events"):
+        return False
+    if not is_staff(user) and user.trust_level < community.meetup_trust_level:
+        return False
+    return group is None or GroupMembership.objects.filter(group=group, user=user).exists()
+
+
+def may_decide_proposals(user: AnyUser) -> bool:
+    """The queue of member proposals, approving and declining them: the moderators."""
+    return may_review(user)
 
 
 def may_manage_event(user: AnyUser, event: Event) -> bool:
@@ -166,6 +201,31 @@ def may_check_in(user: AnyUser, event: Event) -> bool:
         EventStatus.PUBLISHED,
         EventStatus.FINISHED,
     )
+
+
+def may_give_event_feedback(
+    user: AnyUser, event: Event, registration: Registration | None, now: datetime | None = None
+) -> bool:
+    """ "How was it?": once the event is over (finished, or published and past its end),
+    its attendees — checked in, or going — who may still see it. ``registration`` is the
+    user's own, or None; whether they already answered is surveys.queries' rule."""
+    return (
+        is_member(user)
+        and not is_suspended(user)
+        and registration is not None
+        and registration.member_id == user.pk
+        and (
+            registration.checked_in_at is not None
+            or registration.status == RegistrationStatus.GOING
+        )
+        and event.status in (EventStatus.PUBLISHED, EventStatus.FINISHED)
+        and event.ends_at <= (now or timezone.now())
+    )
+
+
+def may_see_event_feedback(user: AnyUser, event: Event) -> bool:
+    """The average score and the comments of an event's feedback: those who run it."""
+    return may_manage_event(user, event)
 
 
 def may_use_calendar_feed(user: AnyUser, member: User) -> bool:
