@@ -202,3 +202,18 @@ def test_a_validation_error_is_raised_for_a_second_answer_at_the_action(over, pe
     survey_actions.answer(people["going"], Kind.CSAT, 4, context=f"event:{over.pk}")
     with pytest.raises(ValidationError):
         survey_actions.answer(people["going"], Kind.CSAT, 4, context=f"event:{over.pk}")
+
+
+def test_the_hosts_view_costs_the_same_queries_whatever_the_number_of_comments(
+    over, people, manager, django_assert_max_num_queries
+):
+    post(people["going"], feedback_url(over), {"score": 5, "comment": "First"})
+    client = client_for(manager)
+    client.get(over.get_absolute_url())
+    with django_assert_max_num_queries(40) as few:
+        client.get(over.get_absolute_url())
+    limit = len(few.captured_queries)  # read now: the next request empties the query log
+    post(people["came"], feedback_url(over), {"score": 4, "comment": "Second"})
+    with django_assert_max_num_queries(limit):
+        page = client.get(over.get_absolute_url()).content.decode()
+    assert "First" in page and "Second" in page

@@ -557,16 +557,16 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def _feedback_context(
     request: HttpRequest, event: Event, registration: Registration | None
 ) -> dict:
+    """ "How was it?" for an attendee once the event is over (asked once), and what the
+    hosts see of the answers."""
     user = request.user
-    due = survey_queries.event_feedback_due(user, event, registration)
+    asked = permissions.may_give_event_feedback(user, event, registration)
+    given = asked and survey_queries.gave_event_feedback(user, event)
+    shown = permissions.may_see_event_feedback(user, event)
     return {
-        "feedback_form": FeedbackForm() if due else None,
-        "feedback_given": not due
-        and registration is not None
-        and survey_queries.gave_event_feedback(user, event),
-        "feedback": survey_queries.event_feedback(event)
-        if permissions.may_see_event_feedback(user, event)
-        else None,
+        "feedback_form": FeedbackForm() if asked and not given else None,
+        "feedback_given": given,
+        "feedback": survey_queries.event_feedback(event) if shown else None,
     }
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from townsquare.accounts.models import User
 from townsquare.core import permissions
 from townsquare.core.models import Community
-from townsquare.events.models import Event, Registration
+from townsquare.events.models import Event
 from townsquare.forum.models import Topic
 from townsquare.surveys.models import Kind, SurveyAnswer
 
@@ -63,13 +63,6 @@ def gave_event_feedback(member: User, event: Event) -> bool:
     return SurveyAnswer.objects.filter(
         member=member, kind=Kind.CSAT, context=event_context(event)
     ).exists()
-
-
-def event_feedback_due(user: User, event: Event, registration: Registration | None) -> bool:
-    """Ask this attendee "How was it?" on the event's page, once per event."""
-    return permissions.may_give_event_feedback(
-        user, event, registration
-    ) and not gave_event_feedback(user, event)
 
 
 @dataclass
