@@ -169,6 +169,13 @@ def test_the_hourly_run_follows_new_check_ins_and_finishing(history):
     assert sorted(EventAttendee.objects.values_list("event_id", "member_id", "attended")) == (
         incremental
     )
+    # A member deleted: their answers and check-ins leave the figures on the next run.
+    eve = history["eve"]
+    activity.record(None, "member.deleted", eve, at=at(3, 16, 18))
+    eve.delete()
+    rollups.rollup_recent()
+    assert not EventAttendee.objects.filter(member_id=eve.pk).exists()
+    assert metrics.series("attendance_rate", PERIOD).total == round(100 * 4 / 7, 2)
     Event.objects.filter(pk=upcoming.pk).delete()
     activity.record(None, "event.removed", upcoming, at=at(3, 16, 18))
     rollups.rollup_recent()

@@ -106,16 +106,21 @@ def refresh(event_ids: Iterable[int] | None = None) -> int:
 
 def touched(since: int, until: int) -> set[int]:
     """Events named by activity events with ids in (since, until]: answers, check-ins,
-    edits, finishing, cancelling, removal."""
+    edits, finishing, cancelling, removal; and the events of members deleted meanwhile
+    (their answers lose their member, so their rows go)."""
     if until <= since:
         return set()
-    targets = ActivityEvent.objects.filter(
-        id__gt=since,
-        id__lte=until,
-        verb__startswith="event.",
-        target_type=ContentType.objects.get_for_model(Event),
+    new = ActivityEvent.objects.filter(id__gt=since, id__lte=until)
+    targets = new.filter(
+        verb__startswith="event.", target_type=ContentType.objects.get_for_model(Event)
     ).values_list("target_id", flat=True)
-    return {int(target) for target in targets.distinct() if target.isdigit()}
+    found = {int(target) for target in targets.distinct() if target.isdigit()}
+    gone = new.filter(verb="member.deleted").values_list("target_id", flat=True)
+    members = [int(target) for target in gone if target.isdigit()]
+    if members:
+        attended = EventAttendee.objects.filter(member_id__in=members)
+        found.update(attended.values_list("event_id", flat=True))
+    return found
 
 
 def refresh_touched(since: int, until: int) -> int:
