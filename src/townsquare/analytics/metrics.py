@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.analytics import (
+    events,
     membership,
     revenue,
     rollups,
@@ -102,6 +103,11 @@ _METRICS = [
 _METRICS += [
     Metric(key, label, definition, "revenue", "computed", percent=percent, compute=revenue.computer(key))  # noqa: E501
     for key, label, definition, percent, _read in revenue.FIGURES
+]  # fmt: skip
+# Events (their own page): the events aggregates.
+_METRICS += [
+    Metric(key, label, definition, "events", "computed", percent=percent, compute=events.computer(key))  # noqa: E501
+    for key, label, definition, percent in events.FIGURES
 ]  # fmt: skip
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 

@@ -560,3 +560,55 @@ class SupportMonth(SupportSums):
 
     def __str__(self) -> str:
         return f"support in {self.month:%Y-%m} in category {self.category_id}"
+
+
+class EventFact(models.Model):
+    """One event as the events page needs it: when it ended, whether it was held, and
+    how many were going and came. Written only by ``analytics.events_rollup`` from the
+    events table and the activity log (``event.rsvp``, ``event.promoted``,
+    ``event.attended``); events are few, so the page reads a period's rows directly.
+    Plain integers, not foreign keys, like ``QuestionFact``."""
+
+    event_id = models.BigIntegerField(primary_key=True)
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    # The UTC day the event ended: the day it counts on once held.
+    held_on = models.DateField()
+    # Finished (not cancelled, not still to come).
+    held = models.BooleanField(default=False)
+    # Members whose last answer was "going", or who were checked in anyway.
+    going = models.PositiveIntegerField(default=0)
+    attended = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["held_on", "held"], name="eventfact_held")]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} on {self.held_on}"
+
+
+class EventAttendee(models.Model):
+    """One member's part in one event, from the log: the UTC day they first answered
+    going (a promotion from the waiting list counts), whether they ended up going and
+    whether they were checked in. Written with ``EventFact``; repeat and most engaged
+    attendees are counted from these rows."""
+
+    event_id = models.BigIntegerField()
+    member_id = models.BigIntegerField()
+    going_on = models.DateField(null=True)
+    going = models.BooleanField(default=False)
+    attended = models.BooleanField(default=False)
+    held_on = models.DateField()
+    held = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "member_id"], name="eventattendee_unique")
+        ]
+        indexes = [
+            models.Index(fields=["held_on", "held", "member_id"], name="eventattendee_held"),
+            models.Index(fields=["going_on"], name="eventattendee_going"),
+        ]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} at event {self.event_id}"

@@ -38,7 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate, TruncMonth
 from django.utils import timezone
 
-from townsquare.analytics import support_rollup
+from townsquare.analytics import events_rollup, support_rollup
 from townsquare.analytics.models import (
     DailyActiveMember,
     DailyMemberCredit,
@@ -590,6 +590,7 @@ def rebuild() -> int:
         for model in _DAILY + _MONTHLY + _WHOLE:
             model.objects.all().delete()
         support_rollup.refresh()
+        events_rollup.refresh()
         _save_watermark(watermark)
         return 0
     first, last = bounds[0], max(bounds[1], today)
@@ -599,6 +600,7 @@ def rebuild() -> int:
         model.objects.exclude(month__range=(_month(first), last)).delete()
     count = rollup(first + timedelta(days=n) for n in range((last - first).days + 1))
     support_rollup.refresh()
+    events_rollup.refresh()
     _save_watermark(watermark)
     return count
 
@@ -641,6 +643,7 @@ def rollup_recent() -> int:
     days = {today, today - timedelta(days=1)} | late_days(since, until)
     count = rollup(days, incremental=True)
     support_rollup.refresh_touched(since[0], until[0])
+    events_rollup.refresh_touched(since[0], until[0])
     _save_watermark(until)
     return count
 

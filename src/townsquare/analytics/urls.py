@@ -1,6 +1,7 @@
 from django.urls import path
 
 from townsquare.analytics import (
+    events_views,
     people_views,
     revenue_views,
     satisfaction_views,
@@ -18,6 +19,7 @@ urlpatterns = [
         satisfaction_views.satisfaction_page,
         name="satisfaction",
     ),
+    path("manage/analytics/events/", events_views.events_page, name="events"),
     path("manage/analytics/sentiment/", sentiment_views.sentiment, name="sentiment"),
     path("manage/analytics/people/", people_views.people_page, name="people"),
     path("manage/analytics/goals/", people_views.goal_list, name="goals"),

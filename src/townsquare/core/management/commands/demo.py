@@ -19,6 +19,7 @@ from townsquare.analytics import (
 from townsquare.core import actions, activity
 from townsquare.core.commands import create_account
 from townsquare.core.queries import current_guidelines, get_community
+from townsquare.events import demo as events_demo
 from townsquare.forum import demo as forum_demo
 from townsquare.groups import demo as groups_demo
 from townsquare.mentoring import demo as mentoring_demo
@@ -152,6 +153,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Revenue: {accounts} CRM accounts, {linked} linked to members, {unmatched} "
                 "left to match.".format(**revenue)
+            )
+        if events := events_demo.load():
+            self.stdout.write(
+                "Events: {held} community sessions held ({attendees} attendees checked in, "
+                "{ratings} ratings), {answers} answers to the next sessions; an AMA "
+                "({ama} answers) and a hybrid meetup ({meetup} answers); {events} events "
+                "in all.".format(**events)
             )
         # Last: the dashboards read daily aggregates of everything loaded above.
         days = rollups.rebuild()
