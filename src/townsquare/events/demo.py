@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from townsquare.accounts.models import Role, User
+from townsquare.analytics.satisfaction_demo import KEEP_UNASKED
 from townsquare.core import activity
 from townsquare.events import actions, imports
 from townsquare.events import series as series_actions
@@ -31,7 +32,10 @@ MEMBERS = 40
 
 
 def _members() -> list[User]:
-    return list(User.objects.filter(role=Role.MEMBER, is_active=True).order_by("pk")[:MEMBERS])
+    # The demo's own member@ account stays free, so whoever tries the demo can answer,
+    # join the waiting list and rate a session themselves.
+    members = User.objects.filter(role=Role.MEMBER, is_active=True).exclude(handle__in=KEEP_UNASKED)
+    return list(members.order_by("pk")[:MEMBERS])
 
 
 def _friday_weeks_ago(now: datetime, weeks: int) -> datetime:
