@@ -24,7 +24,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from townsquare.analytics.models import AccountStatus, CrmAccount
-from townsquare.imports.csvfile import CsvFileError, read_records
+from townsquare.imports.csvfile import CheckReport, CsvFileError, RowError, read_records
 
 COLUMNS = (
     "crm_id",
@@ -55,13 +55,6 @@ CHUNK = 500
 
 
 @dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class AccountRow:
     """A good row, ready to write; ``target`` is the account it updates (None: new)."""
 
@@ -78,19 +71,8 @@ class AccountRow:
 
 
 @dataclass
-class Report:
-    file_errors: list[str] = field(default_factory=list)
-    row_errors: list[RowError] = field(default_factory=list)
+class Report(CheckReport):
     good_rows: list[AccountRow] = field(default_factory=list)
-    rows_total: int = 0
-
-    @property
-    def rows_bad(self) -> int:
-        return len({error.row for error in self.row_errors})
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.file_errors and not self.row_errors
 
     @property
     def creates(self) -> int:

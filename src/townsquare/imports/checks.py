@@ -29,7 +29,7 @@ from townsquare.accounts.validators import (
 from townsquare.core import permissions
 from townsquare.core.models import Community
 from townsquare.groups.models import Group
-from townsquare.imports.csvfile import CsvFileError, read_records
+from townsquare.imports.csvfile import CheckReport, CsvFileError, RowError, read_records
 
 REQUIRED_COLUMNS = ("name", "email")
 OPTIONAL_COLUMNS = ("handle", "company", "title", "location", "groups", "crm_id")
@@ -49,13 +49,6 @@ CUSTOM_VALUE_MAX = 500
 
 
 @dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class GoodRow:
     row: int
     member: NewMember
@@ -63,19 +56,8 @@ class GoodRow:
 
 
 @dataclass
-class Report:
-    file_errors: list[str] = field(default_factory=list)
-    row_errors: list[RowError] = field(default_factory=list)
+class Report(CheckReport):
     good_rows: list[GoodRow] = field(default_factory=list)
-    rows_total: int = 0
-
-    @property
-    def rows_bad(self) -> int:
-        return len({error.row for error in self.row_errors})
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.file_errors and not self.row_errors
 
 
 def column_key(header: str) -> str:

@@ -7,6 +7,7 @@ says what to do."""
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -16,6 +17,31 @@ from django.utils.translation import gettext as _
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Where the file's bad lines are listed for a file that is not UTF-8, at most this many.
 BAD_LINES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class CheckReport:
+    """What checking a file found, before anything is written; each importer adds its
+    ``good_rows``."""
+
+    file_errors: list[str] = field(default_factory=list)
+    row_errors: list[RowError] = field(default_factory=list)
+    rows_total: int = 0
+
+    @property
+    def rows_bad(self) -> int:
+        return len({error.row for error in self.row_errors})
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.file_errors and not self.row_errors
 
 
 class CsvFileError(ValueError):
