@@ -1,6 +1,7 @@
 """The demo's generated history: backdated, consistent with the forum's counters, loaded
 once, and enough for the dashboard to show figures on first open."""
 
+import random
 import re
 from datetime import UTC, timedelta
 
@@ -96,3 +97,22 @@ def test_history_is_backdated_consistent_and_on_the_dashboard(demo):
         sources = {row.key: row.current for row in response.context["sources"]}
         assert all(sources[s] > 0 for s in ("direct", "search", "email", "social", "referral"))
         assert response.context["referrers"]
+
+
+class _LowestRolls(random.Random):
+    """Every roll comes out lowest: each member goes quiet and visits every day."""
+
+    def random(self) -> float:
+        return 0.0
+
+
+def test_a_member_who_joined_today_and_goes_quiet_still_gets_a_day_of_visits(member):
+    # A quiet member's own tenure once replaced the history's length in the growth curve:
+    # joined today, it was 0 and the demo divided by it.
+    now = timezone.now()
+    first = now.astimezone(UTC).date() - timedelta(days=59)
+    views, counts = history_demo._members(
+        _LowestRolls(), history_demo._Site(), first, now, [], set()
+    )
+    assert counts["visits"] == 1
+    assert {view.user_id for view in views} == {member.pk}

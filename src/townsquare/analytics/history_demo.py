@@ -390,9 +390,9 @@ def _members(
         joined = max(user.date_joined.astimezone(UTC).date(), first)
         last = now.date()
         if user.role == Role.MEMBER and user.handle != "member" and rng.random() < QUIET_SHARE:
-            span = (last - joined).days
-            if span > 45:
-                last = joined + timedelta(days=rng.randint(14, span - 30))
+            tenure = (last - joined).days
+            if tenure > 45:
+                last = joined + timedelta(days=rng.randint(14, tenure - 30))
                 counts["quiet"] += 1
         day = joined
         while day <= last:
