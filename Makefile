@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export TOWNSQUARE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install messages lint bench bench-forum bench-fanout bench-digest bench-analytics
+.PHONY: demo test install messages lint bench bench-forum bench-fanout bench-digest bench-analytics bench-member-import
 
 $(BIN)/townsquare: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Townsquare needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -91,3 +91,10 @@ bench-analytics: install
 	$(BENCH_RUN) bench/analytics.py --databases sqlite,postgresql --events $(EVENTS) \
 		--sqlite-url sqlite:///$(BENCH_DATA_DIR)/analytics.sqlite3 --pg-url "$(BENCH_ANALYTICS_PG_URL)" \
 		--command "make bench-analytics EVENTS=$(EVENTS)" $(if $(filter-out 1000000,$(EVENTS)),--suffix=-$(EVENTS))
+
+# The members import at its limit (docs/performance.md, "Members import"): the check and the
+# import of a 10,000-row CSV file, on SQLite and on PostgreSQL.
+BENCH_MEMBER_IMPORT_PG_URL ?= postgres://postgres@127.0.0.1:5432/ts_bench_member_import
+bench-member-import: install
+	$(BENCH_RUN) bench/member_import.py --databases sqlite,postgresql \
+		--sqlite-url sqlite:///$(BENCH_DATA_DIR)/member-import.sqlite3 --pg-url "$(BENCH_MEMBER_IMPORT_PG_URL)"

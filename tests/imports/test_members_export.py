@@ -3,7 +3,6 @@ and importable again."""
 
 import csv
 import io
-import time
 
 import pytest
 from django.core import mail
@@ -113,15 +112,12 @@ def test_ten_thousand_rows_are_checked_and_imported_in_batches(
     group_actions.create_group(None, name="Newcomers", slug="newcomers")
     lines = ["name,email,company,groups"]
     lines += [f"Member {n},member{n}@example.com,Company {n % 97},newcomers" for n in range(10_000)]
-    started = time.monotonic()
     page = upload(manager_client, "\n".join(lines))
     assert "Import all 10000 members" in page.content.decode()
     member_import = MemberImport.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         manager_client.post(f"/manage/members/import/{member_import.pk}/run/", {"rows": "all"})
     member_import.refresh_from_db()
-    elapsed = time.monotonic() - started
     assert member_import.status == "done" and member_import.imported_count == 10_000
     assert User.objects.filter(email__startswith="member").count() == 10_000
     assert len(mail.outbox) == 10_000
-    assert elapsed < 120, f"10,000 rows took {elapsed:.0f} s"
