@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from tests.conftest import make_member
 from tests.events.conftest import make_event
 from townsquare.core.models import ActivityEvent
-from townsquare.events import actions
+from townsquare.events import actions, registrations
 from townsquare.events.models import EventHost, EventStatus, Registration
 from townsquare.forum.models import Audience
 
@@ -91,17 +91,17 @@ def test_who_sees_a_published_event_cannot_change(manager):
 def test_capacity_fills_then_the_waiting_list_is_promoted_in_order(manager, guidelines):
     event = make_event(manager, capacity=2)
     a, b, c, d = (make_member(name, guidelines) for name in ("ann", "bob", "cyd", "dan"))
-    assert actions.rsvp(a, event, "going") == "going"
-    assert actions.rsvp(b, event, "going") == "going"
-    assert actions.rsvp(c, event, "going") == "waitlisted"
-    assert actions.rsvp(d, event, "going") == "waitlisted"
-    assert actions.rsvp(c, event, "going") == "waitlisted"  # asking again keeps the place
-    assert actions.rsvp(a, event, "not_going") == "not_going"
+    assert registrations.rsvp(a, event, "going") == "going"
+    assert registrations.rsvp(b, event, "going") == "going"
+    assert registrations.rsvp(c, event, "going") == "waitlisted"
+    assert registrations.rsvp(d, event, "going") == "waitlisted"
+    assert registrations.rsvp(c, event, "going") == "waitlisted"  # asking again keeps the place
+    assert registrations.rsvp(a, event, "not_going") == "not_going"
     statuses = dict(
         Registration.objects.filter(event=event).values_list("member__handle", "status")
     )
     assert statuses == {"ann": "not_going", "bob": "going", "cyd": "going", "dan": "waitlisted"}
-    assert actions.rsvp(b, event, "maybe") == "maybe"
+    assert registrations.rsvp(b, event, "maybe") == "maybe"
     assert Registration.objects.get(event=event, member=d).status == "going"
     assert ActivityEvent.objects.filter(verb="event.promoted").count() == 2
 
@@ -109,8 +109,8 @@ def test_capacity_fills_then_the_waiting_list_is_promoted_in_order(manager, guid
 def test_growing_the_capacity_promotes_the_waiting_list(manager, guidelines):
     event = make_event(manager, capacity=1)
     first, second = make_member("ann", guidelines), make_member("bob", guidelines)
-    actions.rsvp(first, event, "going")
-    assert actions.rsvp(second, event, "going") == "waitlisted"
+    registrations.rsvp(first, event, "going")
+    assert registrations.rsvp(second, event, "going") == "waitlisted"
     actions.update_event(manager, event, capacity=2)
     assert Registration.objects.get(event=event, member=second).status == "going"
 
@@ -119,23 +119,26 @@ def test_required_questions_must_be_answered_to_go(manager, member):
     event = make_event(manager, questions=[("Your company?", True), ("Dietary needs?", False)])
     company, _diet = event.questions.all()
     with pytest.raises(ValidationError) as raised:
-        actions.rsvp(member, event, "going", answers={})
+        registrations.rsvp(member, event, "going", answers={})
     assert f"question_{company.pk}" in raised.value.error_dict
-    assert actions.rsvp(member, event, "going", answers={str(company.pk): " Acme  Ltd "}) == "going"
+    assert (
+        registrations.rsvp(member, event, "going", answers={str(company.pk): " Acme  Ltd "})
+        == "going"
+    )
     registration = Registration.objects.get(event=event, member=member)
     assert registration.answers == {str(company.pk): "Acme Ltd"}
-    assert actions.rsvp(member, event, "not_going") == "not_going"  # no answers needed
+    assert registrations.rsvp(member, event, "not_going") == "not_going"  # no answers needed
 
 
 def test_drafts_cancelled_and_past_events_take_no_answers(manager, member):
     draft = make_event(manager, publish=False)
     with pytest.raises(PermissionDenied):
-        actions.rsvp(member, draft, "going")
+        registrations.rsvp(member, draft, "going")
     cancelled = actions.cancel_event(manager, make_event(manager))
     with pytest.raises(PermissionDenied):
-        actions.rsvp(member, cancelled, "going")
+        registrations.rsvp(member, cancelled, "going")
     with pytest.raises(ValidationError):
-        actions.rsvp(member, make_event(manager), "waitlisted")
+        registrations.rsvp(member, make_event(manager), "waitlisted")
 
 
 def test_tickets_have_distinct_readable_codes_and_check_in_by_code_records_attendance(
@@ -144,21 +147,21 @@ def test_tickets_have_distinct_readable_codes_and_check_in_by_code_records_atten
     event = make_event(manager)
     members = [make_member(f"member{i}", guidelines) for i in range(5)]
     for person in members:
-        actions.rsvp(person, event, "going")
+        registrations.rsvp(person, event, "going")
     codes = set(Registration.objects.filter(event=event).values_list("ticket_code", flat=True))
     assert len(codes) == 5 and all(len(code) == 8 and code.isalnum() for code in codes)
     code = Registration.objects.get(event=event, member=members[0]).ticket_code
     spoken = f" {code[:4].lower()}-{code[4:].lower()} "
-    checked = actions.check_in(manager, event, code=spoken)
+    checked = registrations.check_in(manager, event, code=spoken)
     assert checked.member == members[0] and checked.checked_in_by == manager
-    actions.check_in(manager, event, code=code)  # twice: nothing more
-    actions.check_in(manager, event, member=members[1])
+    registrations.check_in(manager, event, code=code)  # twice: nothing more
+    registrations.check_in(manager, event, member=members[1])
     attended = ActivityEvent.objects.filter(verb="event.attended", target_id=str(event.pk))
     assert sorted(attended.values_list("actor__handle", flat=True)) == ["member0", "member1"]
     with pytest.raises(ValidationError):
-        actions.check_in(manager, event, code="AAAAAAAA")
+        registrations.check_in(manager, event, code="AAAAAAAA")
     with pytest.raises(PermissionDenied):
-        actions.check_in(members[2], event, code=code)
+        registrations.check_in(members[2], event, code=code)
 
 
 def test_hosts_attach_resources_after_the_event(manager, member):

@@ -16,7 +16,7 @@ from tests.events.conftest import make_event
 from townsquare.accounts import actions as account_actions
 from townsquare.accounts.models import User
 from townsquare.core.models import ActivityEvent
-from townsquare.events import actions
+from townsquare.events import actions, calendars, registrations
 from townsquare.events.models import CalendarFeed, Event
 from townsquare.groups import actions as group_actions
 from townsquare.moderation.actions import sanctions
@@ -58,7 +58,7 @@ def vevents(calendar: Calendar) -> dict[str, dict]:
 
 
 def feed_url(member: User) -> str:
-    return f"/events/calendar/{actions.calendar_feed(member, member).token}.ics"
+    return f"/events/calendar/{calendars.calendar_feed(member, member).token}.ics"
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_event_file_from_the_page_and_the_api(meetup, member, settings):
 def test_online_event_is_located_at_its_page_and_never_carries_the_video_link(
     event, member, manager
 ):
-    actions.rsvp(member, event, "going")
+    registrations.rsvp(member, event, "going")
     for client in (client_for(None), client_for(member), client_for(manager)):
         response = client.get(f"/events/{event.pk}.ics")
         entry = vevents(parse(response))[event.title]
@@ -142,12 +142,12 @@ def test_feed_holds_what_the_member_answered_from_a_month_ago(manager, member):
             ("Recent session", 1, None), ("Called off", 8, None),
         ]
     )  # fmt: skip
-    actions.rsvp(manager, waiting, "going")  # takes the one place
+    registrations.rsvp(manager, waiting, "going")  # takes the one place
     for answered, status in [
         (going, "going"), (maybe, "maybe"), (waiting, "going"), (not_going, "not_going"),
         (old, "going"), (recent, "going"), (cancelled, "going"),
     ]:  # fmt: skip
-        actions.rsvp(member, answered, status)
+        registrations.rsvp(member, answered, status)
     actions.cancel_event(manager, cancelled)
     # Two events that are over: one 40 days ago (out), one 20 days ago (in).
     Event.objects.filter(pk=old.pk).update(
@@ -185,18 +185,18 @@ def test_feed_is_one_fixed_number_of_queries(manager, member):
             found = vevents(parse(client.get(url)))
         return len(found), len(captured)
 
-    actions.rsvp(member, make_event(manager, title="First"), "going")
+    registrations.rsvp(member, make_event(manager, title="First"), "going")
     events, queries = fetch()
     assert events == 1
     for number in range(12):
-        actions.rsvp(member, make_event(manager, title=f"Session {number}"), "maybe")
+        registrations.rsvp(member, make_event(manager, title=f"Session {number}"), "maybe")
     assert fetch() == (13, queries)
 
 
 def test_secret_group_event_leaks_through_no_calendar(
     secret_event, secret_group, board_member, member, manager
 ):
-    actions.rsvp(board_member, secret_event, "going")
+    registrations.rsvp(board_member, secret_event, "going")
     title = secret_event.title
     ics = f"/events/{secret_event.pk}.ics"
     api_ics = f"/api/v1/events/{secret_event.pk}.ics"
@@ -223,13 +223,13 @@ def test_secret_group_event_leaks_through_no_calendar(
 
 
 def test_unknown_reset_deactivated_and_suspended_feeds_answer_404(member, event, manager):
-    actions.rsvp(member, event, "going")
+    registrations.rsvp(member, event, "going")
     client = client_for(None)
     assert client.get("/events/calendar/not-a-token.ics").status_code == 404
     old = feed_url(member)
     assert client.get(old).status_code == 200
-    assert actions.calendar_feed(member, member).token == old.split("/")[-1][:-4]  # stable
-    new = f"/events/calendar/{actions.reset_calendar_feed(member, member).token}.ics"
+    assert calendars.calendar_feed(member, member).token == old.split("/")[-1][:-4]  # stable
+    new = f"/events/calendar/{calendars.reset_calendar_feed(member, member).token}.ics"
     assert new != old
     assert client.get(old).status_code == 404
     assert event.title in vevents(parse(client.get(new)))
@@ -248,7 +248,7 @@ def test_unknown_reset_deactivated_and_suspended_feeds_answer_404(member, event,
 
 
 def test_feed_works_without_sign_in_in_a_private_community(private_community, member, event):
-    actions.rsvp(member, event, "going")
+    registrations.rsvp(member, event, "going")
     response = client_for(None).get(feed_url(member))
     assert event.title in vevents(parse(response))
     assert client_for(None).get(f"/events/{event.pk}.ics").status_code == 302
@@ -279,7 +279,7 @@ def test_event_page_links_to_its_calendar_file(event):
 
 
 def test_own_calendar_by_api_token_and_in_the_openapi_document(member, event):
-    actions.rsvp(member, event, "maybe")
+    registrations.rsvp(member, event, "maybe")
     _token, raw = account_actions.create_api_token(member, member, "Calendar sync")
     response = Client().get("/api/v1/events.ics", headers={"authorization": f"Bearer {raw}"})
     found = vevents(parse(response))

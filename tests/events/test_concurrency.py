@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from tests.conftest import make_member
 from tests.events.conftest import make_event
-from townsquare.events import actions
+from townsquare.events import registrations
 from townsquare.events.models import Registration
 
 pytestmark = pytest.mark.skipif(
@@ -49,7 +49,7 @@ def test_concurrent_answers_never_exceed_capacity_and_the_waiting_list_is_promot
     manager = make_member("boss", guidelines, role="manager")
     event = make_event(manager, capacity=CAPACITY)
     members = [make_member(f"member{i}", guidelines) for i in range(MEMBERS)]
-    results = _race([lambda m=m: actions.rsvp(m, event, "going") for m in members])
+    results = _race([lambda m=m: registrations.rsvp(m, event, "going") for m in members])
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(results).count("going") == CAPACITY
     assert sorted(results).count("waitlisted") == MEMBERS - CAPACITY
@@ -57,7 +57,7 @@ def test_concurrent_answers_never_exceed_capacity_and_the_waiting_list_is_promot
     assert going.count() == CAPACITY
     # Everyone going cancels at once: the waiting list fills the seats, never more.
     leaving = [r.member for r in going.select_related("member")]
-    results = _race([lambda m=m: actions.rsvp(m, event, "not_going") for m in leaving])
+    results = _race([lambda m=m: registrations.rsvp(m, event, "not_going") for m in leaving])
     assert results == ["not_going"] * CAPACITY
     assert Registration.objects.filter(event=event, status="going").count() == CAPACITY
     assert Registration.objects.filter(event=event, status="waitlisted").count() == (

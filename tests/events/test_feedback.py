@@ -16,7 +16,7 @@ from townsquare.accounts.models import User
 from townsquare.analytics import satisfaction
 from townsquare.analytics.periods import Period
 from townsquare.core import permissions
-from townsquare.events import actions
+from townsquare.events import actions, notices, registrations
 from townsquare.events.models import Event
 from townsquare.notifications import queries as notification_queries
 from townsquare.notifications.models import Notification
@@ -53,13 +53,13 @@ def over(manager, people) -> Event:
     """An event that happened: one going, one who answered maybe and was checked in, one
     maybe who did not come, one not going; finished by the job."""
     event = make_event(manager)
-    actions.rsvp(people["going"], event, "going")
-    actions.rsvp(people["came"], event, "maybe")
-    actions.rsvp(people["maybe"], event, "maybe")
-    actions.rsvp(people["absent"], event, "not_going")
-    actions.check_in(manager, event, member=people["came"])
+    registrations.rsvp(people["going"], event, "going")
+    registrations.rsvp(people["came"], event, "maybe")
+    registrations.rsvp(people["maybe"], event, "maybe")
+    registrations.rsvp(people["absent"], event, "not_going")
+    registrations.check_in(manager, event, member=people["came"])
     into_the_past(event)
-    actions.finish_events()
+    notices.finish_events()
     event.refresh_from_db()
     return event
 
@@ -116,7 +116,7 @@ def test_only_attendees_are_asked(over, people, guidelines):
 
 def test_only_after_the_event_is_over(manager, people):
     event = make_event(manager)
-    actions.rsvp(people["going"], event, "going")
+    registrations.rsvp(people["going"], event, "going")
     assert b"How was it?" not in client_for(people["going"]).get(event.get_absolute_url()).content
     assert post(people["going"], feedback_url(event), {"score": 5}).status_code == 403
     with pytest.raises(PermissionDenied):
@@ -129,7 +129,7 @@ def test_only_after_the_event_is_over(manager, people):
 
 def test_an_event_past_its_end_but_not_yet_finished_by_the_job_counts_as_over(manager, people):
     event = make_event(manager)
-    actions.rsvp(people["going"], event, "going")
+    registrations.rsvp(people["going"], event, "going")
     into_the_past(event)
     assert event.status == "published"
     assert post(people["going"], feedback_url(event), {"score": 3}).status_code == 201
@@ -153,7 +153,7 @@ def test_a_too_long_comment_is_refused(over, people):
 def test_feedback_on_an_event_the_member_may_not_see_answers_not_found(
     manager, secret_event, board_member, guidelines
 ):
-    actions.rsvp(board_member, secret_event, "going")
+    registrations.rsvp(board_member, secret_event, "going")
     now = timezone.now()
     Event.objects.filter(pk=secret_event.pk).update(
         starts_at=now - timedelta(hours=2), ends_at=now - timedelta(hours=1)

@@ -22,7 +22,7 @@ from townsquare.accounts.models import User
 from townsquare.core import permissions, scheduler
 from townsquare.core.activity import ActivityEvent
 from townsquare.core.queries import get_community
-from townsquare.events import actions
+from townsquare.events import actions, notices, registrations
 from townsquare.events.models import Event, EventSeries, EventStatus, Registration
 from townsquare.forum.models import NotificationLevel
 from townsquare.groups import actions as group_actions
@@ -148,7 +148,7 @@ def test_the_centre_costs_the_same_few_queries_with_event_notices(
     with committed():
         for number in range(6):
             event = make_event(manager, title=f"Session {number}")
-            actions.rsvp(member, event, "going")
+            registrations.rsvp(member, event, "going")
             actions.update_event(manager, event, venue=f"Room {number}")
     assert Notification.objects.filter(recipient=member).count() == 13
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -166,10 +166,10 @@ def test_the_centre_costs_the_same_few_queries_with_event_notices(
 def test_a_change_of_time_or_place_is_told_to_everyone_registered(manager, people, committed):
     going, maybe, waiting, not_going = people
     event = make_event(manager, capacity=1, venue="Hall A", format="hybrid")
-    actions.rsvp(going, event, "going")
-    actions.rsvp(maybe, event, "maybe")
-    assert actions.rsvp(waiting, event, "going") == "waitlisted"
-    actions.rsvp(not_going, event, "not_going")
+    registrations.rsvp(going, event, "going")
+    registrations.rsvp(maybe, event, "maybe")
+    assert registrations.rsvp(waiting, event, "going") == "waitlisted"
+    registrations.rsvp(not_going, event, "not_going")
     with committed():
         actions.update_event(manager, event, title="A better title")
     assert not Notification.objects.exists()  # the title is not what they plan around
@@ -192,9 +192,9 @@ def test_a_cancellation_is_told_to_everyone_registered_and_a_draft_to_nobody(
 ):
     going, maybe, not_going, _other = people
     event = make_event(manager)
-    actions.rsvp(going, event, "going")
-    actions.rsvp(maybe, event, "maybe")
-    actions.rsvp(not_going, event, "not_going")
+    registrations.rsvp(going, event, "going")
+    registrations.rsvp(maybe, event, "maybe")
+    registrations.rsvp(not_going, event, "not_going")
     with committed():
         actions.cancel_event(manager, event)
     assert told(event, "cancelled") == ids(going, maybe)
@@ -208,8 +208,8 @@ def test_the_host_who_changes_or_cancels_is_not_told_and_blocks_do_not_silence_i
 ):
     host, blocker, _other, _more = people
     event = make_event(manager, hosts=[manager, host])
-    actions.rsvp(host, event, "going")
-    actions.rsvp(blocker, event, "going")
+    registrations.rsvp(host, event, "going")
+    registrations.rsvp(blocker, event, "going")
     messaging.block_member(blocker, host)
     with committed():
         actions.update_event(host, event, venue="Hall B")
@@ -221,11 +221,11 @@ def test_the_host_who_changes_or_cancels_is_not_told_and_blocks_do_not_silence_i
 def test_the_member_promoted_from_the_waiting_list_is_told(manager, people, committed):
     first, second, third, _other = people
     event = make_event(manager, capacity=1)
-    actions.rsvp(first, event, "going")
-    actions.rsvp(second, event, "going")
-    actions.rsvp(third, event, "going")
+    registrations.rsvp(first, event, "going")
+    registrations.rsvp(second, event, "going")
+    registrations.rsvp(third, event, "going")
     with committed():
-        actions.rsvp(first, event, "not_going")
+        registrations.rsvp(first, event, "not_going")
     assert told(event, "promoted") == ids(second)
     with committed():
         actions.update_event(manager, event, capacity=5)
@@ -241,13 +241,13 @@ def test_reminders_a_day_and_an_hour_before_each_once(manager, people, committed
     event = make_event(manager, **soon(30))
     later_event = make_event(manager, title="Next month", **soon(24 * 30))
     for each in (event, later_event):
-        actions.rsvp(going, each, "going")
-        actions.rsvp(maybe, each, "maybe")
+        registrations.rsvp(going, each, "going")
+        registrations.rsvp(maybe, each, "maybe")
     now = timezone.now()
     with committed():
-        assert actions.send_reminders(now) == 0  # 30 hours before: too early
-        assert actions.send_reminders(now + timedelta(hours=7)) == 1  # within the day
-        assert actions.send_reminders(now + timedelta(hours=8)) == 0  # never twice
+        assert notices.send_reminders(now) == 0  # 30 hours before: too early
+        assert notices.send_reminders(now + timedelta(hours=7)) == 1  # within the day
+        assert notices.send_reminders(now + timedelta(hours=8)) == 0  # never twice
     assert told(event, "reminder") == ids(going)
     day = Notification.objects.get(recipient=going)
     assert day.data["when"] == "day" and "Reminder: “Weekly community session”" in (
@@ -256,8 +256,8 @@ def test_reminders_a_day_and_an_hour_before_each_once(manager, people, committed
     registration = Registration.objects.get(event=event, member=going)
     assert registration.reminded_day_at is not None and registration.reminded_hour_at is None
     with committed():
-        assert actions.send_reminders(now + timedelta(hours=29, minutes=30)) == 1
-        assert actions.send_reminders(now + timedelta(hours=29, minutes=40)) == 0
+        assert notices.send_reminders(now + timedelta(hours=29, minutes=30)) == 1
+        assert notices.send_reminders(now + timedelta(hours=29, minutes=40)) == 0
     hour = Notification.objects.filter(recipient=going).latest("pk")
     assert hour.data["when"] == "hour" and "Starting soon" in queries.describe(hour)
     assert Notification.objects.filter(recipient=going).count() == 2
@@ -266,10 +266,10 @@ def test_reminders_a_day_and_an_hour_before_each_once(manager, people, committed
 
 def test_a_late_registration_gets_the_hour_reminder_only(manager, people, committed):
     event = make_event(manager, **soon(0.5))
-    actions.rsvp(people[0], event, "going")
+    registrations.rsvp(people[0], event, "going")
     with committed():
-        assert actions.send_reminders() == 1
-        assert actions.send_reminders() == 0
+        assert notices.send_reminders() == 1
+        assert notices.send_reminders() == 0
     [note] = Notification.objects.filter(recipient=people[0])
     assert note.data["when"] == "hour"
 
@@ -284,12 +284,12 @@ def test_the_members_reminder_preference_is_respected(manager, people, committed
         notifications.set_mail_settings(person, event_reminders=choice)
     event = make_event(manager, **soon(10))
     for person in people:
-        actions.rsvp(person, event, "going")
+        registrations.rsvp(person, event, "going")
     with committed():
-        actions.send_reminders()
+        notices.send_reminders()
     assert told(event, "reminder") == ids(both, day_only)
     with committed():
-        actions.send_reminders(timezone.now() + timedelta(hours=9, minutes=30))
+        notices.send_reminders(timezone.now() + timedelta(hours=9, minutes=30))
     reminded = Notification.objects.filter(event=event, data__when="hour")
     assert set(reminded.values_list("recipient_id", flat=True)) == ids(both, hour_only)
 
@@ -309,40 +309,40 @@ def test_no_reminder_for_cancelled_or_started_events(manager, people, committed)
     cancelled = make_event(manager, **soon(5))
     started = make_event(manager, title="Already on", **soon(0.25))
     for event in (cancelled, started):
-        actions.rsvp(people[0], event, "going")
+        registrations.rsvp(people[0], event, "going")
     actions.cancel_event(manager, cancelled)
     Event.objects.filter(pk=started.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
     with committed():
-        assert actions.send_reminders() == 0
+        assert notices.send_reminders() == 0
     assert not Notification.objects.exists()
 
 
 def test_a_reminder_cancelled_before_its_job_ran_is_not_told(manager, people, committed):
     """The fan-out reads the event again: cancelled meanwhile, nobody is reminded."""
     event = make_event(manager, **soon(5))
-    actions.rsvp(people[0], event, "going")
-    actions.send_reminders()  # marked, but its fan-out not run yet
+    registrations.rsvp(people[0], event, "going")
+    notices.send_reminders()  # marked, but its fan-out not run yet
     actions.cancel_event(manager, event)
     assert notifications.fan_out_now("event_reminder", event.pk, {"when": "day"}) == 0
 
 
 def test_a_moved_event_is_reminded_again_for_its_new_time(manager, people, committed):
     event = make_event(manager, **soon(5))
-    actions.rsvp(people[0], event, "going")
+    registrations.rsvp(people[0], event, "going")
     with committed():
-        actions.send_reminders()
+        notices.send_reminders()
     with committed():
         actions.update_event(
             manager, event, starts_at=event.starts_at + timedelta(hours=3),
             ends_at=event.ends_at + timedelta(hours=3),
         )  # fmt: skip
-        actions.send_reminders()
+        notices.send_reminders()
     assert Notification.objects.filter(event=event, data__what="reminder").count() == 2
 
 
 def test_the_reminder_and_finishing_jobs_are_scheduled(settings, manager, people, committed):
     event = make_event(manager, **soon(5))
-    actions.rsvp(people[0], event, "going")
+    registrations.rsvp(people[0], event, "going")
     schedule = project_settings.CELERY_BEAT_SCHEDULE
     settings.CELERY_BEAT_SCHEDULE = {
         name: schedule[name] for name in ("event-reminders", "finish-events")
@@ -361,15 +361,15 @@ def test_past_events_are_finished_once_and_followed_up_when_resources_come(
 ):
     attended, going, maybe, not_going = people
     event = make_event(manager)
-    actions.rsvp(attended, event, "maybe")
-    actions.rsvp(going, event, "going")
-    actions.rsvp(maybe, event, "maybe")
-    actions.rsvp(not_going, event, "not_going")
-    actions.check_in(manager, event, member=attended)
+    registrations.rsvp(attended, event, "maybe")
+    registrations.rsvp(going, event, "going")
+    registrations.rsvp(maybe, event, "maybe")
+    registrations.rsvp(not_going, event, "not_going")
+    registrations.check_in(manager, event, member=attended)
     into_the_past(event)
     with committed():
-        assert actions.finish_events() == 1
-        assert actions.finish_events() == 0
+        assert notices.finish_events() == 1
+        assert notices.finish_events() == 0
     event.refresh_from_db()
     assert event.status == EventStatus.FINISHED and event.follow_up_sent_at is None
     finished = ActivityEvent.objects.filter(verb="event.finished", target_id=event.pk)
@@ -396,24 +396,24 @@ def test_resources_attached_before_the_end_go_out_when_the_event_is_finished(
     manager, people, committed
 ):
     event = make_event(manager)
-    actions.rsvp(people[0], event, "going")
+    registrations.rsvp(people[0], event, "going")
     actions.add_resource(manager, event, kind="slides", title="Slides", url="https://s.ex/1")
     assert not Notification.objects.exists()  # not before the event
     into_the_past(event)
     with committed():
-        actions.finish_events()
-        actions.finish_events()
+        notices.finish_events()
+        notices.finish_events()
     assert told(event, "follow_up") == ids(people[0])
     assert Notification.objects.count() == 1
 
 
 def test_cancelled_events_are_not_finished_nor_followed_up(manager, people, committed):
     event = make_event(manager)
-    actions.rsvp(people[0], event, "going")
+    registrations.rsvp(people[0], event, "going")
     actions.cancel_event(manager, event)
     into_the_past(event)
     with committed():
-        assert actions.finish_events() == 0
+        assert notices.finish_events() == 0
     event.refresh_from_db()
     assert event.status == EventStatus.CANCELLED
 
@@ -434,11 +434,11 @@ def test_a_secret_groups_event_is_told_to_nobody_outside_it(
     with committed():
         event = actions.publish_event(manager, draft)
     assert told(event, "published") == ids(board_member, leaver)
-    actions.rsvp(board_member, event, "going")
-    actions.rsvp(leaver, event, "going")
+    registrations.rsvp(board_member, event, "going")
+    registrations.rsvp(leaver, event, "going")
     group_actions.remove_member(None, secret_group, leaver)
     for step in (
-        actions.send_reminders,
+        notices.send_reminders,
         lambda: actions.update_event(manager, event, venue="The boardroom"),
         lambda: actions.cancel_event(manager, event),
     ):
@@ -513,9 +513,9 @@ def test_the_reminder_mail_gives_the_time_in_the_members_zone(
     member.save()
     notifications.set_preferences(member, {Kind.EVENT: Channel.EMAIL})
     event = make_event(manager, venue="Hall A", format="hybrid", **soon(10))
-    actions.rsvp(member, event, "going")
+    registrations.rsvp(member, event, "going")
     with committed():
-        actions.send_reminders()
+        notices.send_reminders()
     mail_sweep()
     [received] = smtp_delivery.wait_for_mail(1)
     assert received.rcpt_tos == [member.email]
@@ -544,9 +544,9 @@ def test_the_follow_up_mail_lists_the_resources_in_the_members_language(
     member.save()
     notifications.set_preferences(member, {Kind.EVENT: Channel.EMAIL})
     event = make_event(manager)
-    actions.rsvp(member, event, "going")
+    registrations.rsvp(member, event, "going")
     into_the_past(event)
-    actions.finish_events()
+    notices.finish_events()
     with committed():
         actions.add_resource(
             manager, event, kind="recording", title="Nagranie & notatki",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.conftest import make_member
 from tests.events.conftest import make_event
 from townsquare.accounts.models import User
-from townsquare.events import actions
+from townsquare.events import registrations
 from townsquare.events.models import Event, Registration
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_the_list_costs_a_fixed_number_of_queries(
     def add(count: int) -> None:
         for number in range(count):
             event = make_event(manager, title=f"Session number {number}", capacity=5)
-            actions.rsvp(reader, event, "going")
+            registrations.rsvp(reader, event, "going")
 
     add(2)
     with django_assert_max_num_queries(25) as few:
@@ -108,8 +108,8 @@ def test_rsvp_through_the_page_and_the_form_keeps_input_on_error(manager, member
 def test_who_else_is_going_shows_only_those_who_agreed(manager, guidelines):
     event = make_event(manager)
     shy, open_ = make_member("shyone", guidelines), make_member("openone", guidelines)
-    actions.rsvp(shy, event, "going", show_me=False)
-    actions.rsvp(open_, event, "going", show_me=True)
+    registrations.rsvp(shy, event, "going", show_me=False)
+    registrations.rsvp(open_, event, "going", show_me=True)
     page = client_for(shy).get(event.get_absolute_url()).content.decode()
     assert "Openone" in page and "Shyone" not in page.split("Who else is going")[1]
     stranger = make_member("stranger", guidelines)
@@ -122,7 +122,7 @@ def test_who_else_is_going_shows_only_those_who_agreed(manager, guidelines):
 def test_the_video_link_is_hidden_from_non_attendees_until_shortly_before(manager, guidelines):
     event = make_event(manager, video_url="https://meet.example/secret-room")
     attendee, stranger = make_member("goer", guidelines), make_member("stranger", guidelines)
-    actions.rsvp(attendee, event, "going")
+    registrations.rsvp(attendee, event, "going")
     link = "meet.example/secret-room"
     assert link not in client_for(attendee).get(event.get_absolute_url()).content.decode()
     assert link in client_for(manager).get(event.get_absolute_url()).content.decode()
@@ -173,8 +173,8 @@ def test_hosts_check_in_by_list_and_code_and_export_csv(manager, guidelines):
         make_member("ann", guidelines, display_name="=HYPERLINK(1)"),
         make_member("bob", guidelines),
     )
-    actions.rsvp(ann, event, "going", answers={str(question.pk): "Acme"})
-    actions.rsvp(bob, event, "going")
+    registrations.rsvp(ann, event, "going", answers={str(question.pk): "Acme"})
+    registrations.rsvp(bob, event, "going")
     client = client_for(manager)
     page = client.get(f"/events/{event.pk}/attendees/")
     assert page.status_code == 200

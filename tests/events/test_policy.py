@@ -9,7 +9,7 @@ from tests.conftest import make_member, set_access_mode
 from tests.events.conftest import make_event
 from townsquare.core import permissions
 from townsquare.core.models import AccessMode
-from townsquare.events import actions
+from townsquare.events import registrations
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +112,8 @@ def test_the_video_link_policy(manager, guidelines, event):
     from townsquare.events.models import Registration
 
     attendee, maybe = make_member("goer", guidelines), make_member("perhaps", guidelines)
-    actions.rsvp(attendee, event, "going")
-    actions.rsvp(maybe, event, "maybe")
+    registrations.rsvp(attendee, event, "going")
+    registrations.rsvp(maybe, event, "maybe")
     mine = Registration.objects.get(member=attendee)
     theirs = Registration.objects.get(member=maybe)
     opens = permissions.video_link_opens(event)

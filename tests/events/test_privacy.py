@@ -8,7 +8,7 @@ import pytest
 
 from tests.events.conftest import make_event
 from townsquare.accounts import privacy
-from townsquare.events import actions
+from townsquare.events import registrations
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_the_export_holds_the_members_registrations_without_calendar_secrets(manager, member):
     event = make_event(manager, questions=[("Company?", False)])
     question = event.questions.get()
-    actions.rsvp(member, event, "going", answers={str(question.pk): "Acme"}, show_me=True)
+    registrations.rsvp(member, event, "going", answers={str(question.pk): "Acme"}, show_me=True)
     out = io.BytesIO()
     privacy.write_export(out, member)
     data = json.loads(zipfile.ZipFile(out).read("data.json"))

@@ -13,7 +13,7 @@ from PIL import Image
 from tests.conftest import make_member
 from tests.events.test_api import client_for
 from tests.events.test_api import post as post_json
-from townsquare.events import actions, series, tasks
+from townsquare.events import actions, registrations, series, tasks
 from townsquare.events.models import Event, EventSeries
 from townsquare.forum.models import Topic
 
@@ -181,7 +181,7 @@ def test_editing_this_occurrence_only_marks_it_and_series_edits_skip_it(manager,
     assert [o.title for o in occurrences_of(first)].count("Community session") == 12
     # Now all from the second on, one hour later and renamed: the special one stays.
     member = make_member("regular", guidelines)
-    actions.rsvp(member, found[4], "going")
+    registrations.rsvp(member, found[4], "going")
     form |= {"title": "Evening session", "starts_at": "2031-03-14T17:00"}
     form |= {"ends_at": "2031-03-14T18:00", "scope": "following"}
     assert client.post(f"/events/{found[1].pk}/edit/", form).status_code == 302
@@ -219,7 +219,7 @@ def test_a_new_rule_removes_or_cancels_occurrences_that_no_longer_fit(manager, g
     series.publish_event(manager, first)
     found = occurrences_of(first)
     member = make_member("regular", guidelines)
-    actions.rsvp(member, found[1], "going")
+    registrations.rsvp(member, found[1], "going")
     series.update_event(
         manager, first, scope="following", repeat="custom", rule="FREQ=WEEKLY;INTERVAL=2"
     )

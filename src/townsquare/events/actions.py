@@ -1,23 +1,21 @@
-"""Every change to events: creating, editing, publishing and cancelling them, hosts and
-registration questions, answers (RSVPs) with capacity and the waiting list, check-in and
-the resources shared afterwards.
+"""Changes to events themselves: creating, editing, publishing and cancelling them, hosts
+and registration questions, and the resources shared afterwards. Answers, the waiting list
+and check-in are in events.registrations; what attendees are told, in events.notices.
 
 Each function checks the policy (``actor=None`` is the system: the demo, jobs, importers),
 validates, writes in one transaction and records an activity event.
 """
 
-import base64
-import secrets
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,26 +25,23 @@ from townsquare.accounts.models import User
 from townsquare.core import activity, permissions
 from townsquare.core.images import replace_cover
 from townsquare.core.markdown import render
+from townsquare.events import notices
 from townsquare.events.models import (
-    CalendarFeed,
     Event,
     EventFormat,
     EventHost,
     EventResource,
     EventStatus,
-    Registration,
     RegistrationQuestion,
-    RegistrationStatus,
     ResourceKind,
     Visibility,
 )
+from townsquare.events.registrations import lock, promote_waiting
 from townsquare.forum import actions as forum_actions
 from townsquare.forum.models import Audience, Category
 from townsquare.forum.validation import clean_title
 from townsquare.groups.models import Group
-from townsquare.moderation import limits
 from townsquare.notifications.actions import notify_on_commit
-from townsquare.notifications.models import EventReminders, MailSettings
 
 EDITABLE = {
     "title", "description", "starts_at", "ends_at", "timezone", "format", "video_url", "venue",
@@ -57,14 +52,6 @@ EVENTS_CATEGORIES = {
     Visibility.COMMUNITY: ("events", Audience.EVERYONE),
     Visibility.MEMBERS: ("events-members", Audience.MEMBERS),
 }
-ANSWER_MAX_LENGTH = 1000
-
-
-def _check(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 # --- Validation ---------------------------------------------------------------------------
 
 
@@ -190,7 +177,7 @@ def create_event(
     """Create a draft event. Its hosts are the members named (the creator when none are)
     and the named guests. ``actor=None`` is the system, which names ``created_by``."""
     if actor is not None:
-        _check(permissions.may_create_event(actor, group))
+        permissions.require(permissions.may_create_event(actor, group))
         created_by = actor
     event = Event(
         title=title, description=description, starts_at=starts_at, ends_at=ends_at,
@@ -207,12 +194,6 @@ def create_event(
     _set_questions(event, questions)
     activity.record(actor or created_by, "event.created", event, group=event.group_id)
     return event
-
-
-def _locked(event: Event) -> Event:
-    """The event's row, locked until the transaction ends: answers and capacity changes
-    to one event happen one at a time (PostgreSQL; SQLite's writes are serial anyway)."""
-    return Event.objects.select_for_update().get(pk=event.pk)
 
 
 def _calendar_fields(event: Event) -> tuple:
@@ -236,11 +217,11 @@ def update_event(
     and questions are replaced when given. Who may see a published event stays as it was
     published: its thread and its attendees were given that audience."""
     if actor is not None:
-        _check(permissions.may_manage_event(actor, event))
+        permissions.require(permissions.may_manage_event(actor, event))
     unknown = set(changes) - EDITABLE
     if unknown:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
-    event = _locked(event)
+    event = lock(event)
     if event.status in (EventStatus.CANCELLED, EventStatus.DECLINED):
         raise ValidationError({"status": _("A cancelled or declined event cannot be edited.")})
     if "group" in changes:
@@ -274,9 +255,9 @@ def update_event(
         _set_questions(event, questions)
         changed.append("questions")
     if event.capacity is None or (previous_capacity or 0) < event.capacity:
-        _promote(event)
+        promote_waiting(event)
     activity.record(actor, "event.updated", event, changed=changed)
-    _tell_changed(actor, event, changed)
+    notices.tell_changed(actor, event, changed)
     return event
 
 
@@ -317,8 +298,8 @@ def publish_event(actor: User | None, event: Event) -> Event:
     """Publish a draft (or an approved proposal) and open its discussion thread, which
     those who may see the event may read."""
     if actor is not None:
-        _check(permissions.may_manage_event(actor, event))
-    event = _locked(event)
+        permissions.require(permissions.may_manage_event(actor, event))
+    event = lock(event)
     if event.status == EventStatus.PROPOSED and actor is not None:
         # Only a moderator's approval (events.proposals, audited) publishes a proposal.
         raise ValidationError(
@@ -347,8 +328,8 @@ def cancel_event(actor: User | None, event: Event) -> Event:
     """Cancel a published event (or drop a draft): answers are kept, tickets no longer
     count, the waiting list stops."""
     if actor is not None:
-        _check(permissions.may_manage_event(actor, event))
-    event = _locked(event)
+        permissions.require(permissions.may_manage_event(actor, event))
+    event = lock(event)
     if event.status not in (EventStatus.DRAFT, EventStatus.PROPOSED, EventStatus.PUBLISHED):
         raise ValidationError({"status": _("This event cannot be cancelled.")})
     was_published = event.status == EventStatus.PUBLISHED
@@ -361,156 +342,6 @@ def cancel_event(actor: User | None, event: Event) -> Event:
     return event
 
 
-# --- Answers, the waiting list and tickets --------------------------------------------------
-
-
-def new_ticket_code() -> str:
-    """Eight characters of base32 (40 random bits): easy to read aloud, hard to guess."""
-    return base64.b32encode(secrets.token_bytes(5)).decode()
-
-
-def normalise_code(code: str) -> str:
-    return "".join(code.split()).replace("-", "").upper()[:8]
-
-
-def _clean_answers(event: Event, answers: dict[str, str] | None, status: str) -> dict[str, str]:
-    given = {str(key): " ".join(str(value).split()) for key, value in (answers or {}).items()}
-    cleaned: dict[str, str] = {}
-    for question in RegistrationQuestion.objects.filter(event=event):
-        text = given.get(str(question.pk), "")[:ANSWER_MAX_LENGTH]
-        if question.required and not text and status != RegistrationStatus.NOT_GOING:
-            raise ValidationError(
-                {f"question_{question.pk}": _("Please answer: %(question)s") % {
-                    "question": question.text
-                }}
-            )  # fmt: skip
-        if text:
-            cleaned[str(question.pk)] = text
-    return cleaned
-
-
-def going_count(event: Event) -> int:
-    return Registration.objects.filter(event=event, status=RegistrationStatus.GOING).count()
-
-
-def _promote(event: Event) -> list[Registration]:
-    """Move the earliest on the waiting list to going while there is room (the event's
-    row is locked by the caller)."""
-    if event.status != EventStatus.PUBLISHED:
-        return []
-    waiting = Registration.objects.filter(
-        event=event, status=RegistrationStatus.WAITLISTED
-    ).order_by("waitlisted_at", "pk")
-    if event.capacity is not None:
-        free = event.capacity - going_count(event)
-        if free <= 0:
-            return []
-        waiting = waiting[:free]
-    promoted = list(waiting.select_related("member"))
-    for registration in promoted:
-        registration.status, registration.waitlisted_at = RegistrationStatus.GOING, None
-        registration.save(update_fields=["status", "waitlisted_at", "updated_at"])
-        activity.record(registration.member, "event.promoted", event, group=event.group_id)
-        notify_on_commit("event_promoted", registration.pk, at=timezone.now().isoformat())
-    return promoted
-
-
-def _insert_registration(event: Event, member: User, **fields: Any) -> Registration:
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Registration.objects.create(
-                    event=event, member=member, ticket_code=new_ticket_code(), **fields
-                )
-        except IntegrityError:
-            # A ticket code already given (one in 10^12): draw another.
-            if Registration.objects.filter(event=event, member=member).exists():
-                raise
-    raise RuntimeError("Could not draw a free ticket code.")
-
-
-@transaction.atomic
-def rsvp(
-    member: User,
-    event: Event,
-    status: str,
-    answers: dict[str, str] | None = None,
-    show_me: bool | None = None,
-) -> str:
-    """A member answers going, maybe or not going; returns the resulting status, which is
-    "waitlisted" when the event is full. A place given up is taken by the first on the
-    waiting list."""
-    if status not in (
-        RegistrationStatus.GOING,
-        RegistrationStatus.MAYBE,
-        RegistrationStatus.NOT_GOING,
-    ):
-        raise ValidationError({"status": _("Answer going, maybe or not going.")})
-    limits.check_rate(member, "rsvp")
-    event = _locked(event)
-    _check(permissions.may_register(member, event))
-    cleaned = _clean_answers(event, answers, status)
-    registration = Registration.objects.filter(event=event, member=member).first()
-    previous = registration.status if registration else None
-    result, waitlisted_at = status, None
-    full = event.capacity is not None and going_count(event) >= event.capacity
-    if status == RegistrationStatus.GOING and previous != RegistrationStatus.GOING and full:
-        result = RegistrationStatus.WAITLISTED
-        # A member asking again keeps their place in the queue.
-        waitlisted_at = (
-            registration.waitlisted_at
-            if previous == RegistrationStatus.WAITLISTED
-            else timezone.now()
-        )
-    fields = {"status": result, "waitlisted_at": waitlisted_at, "answers": cleaned}
-    if show_me is not None:
-        fields["show_me"] = show_me
-    if registration is None:
-        registration = _insert_registration(event, member, **fields)
-    else:
-        for name, value in fields.items():
-            setattr(registration, name, value)
-        registration.save()
-    if previous == RegistrationStatus.GOING and result != RegistrationStatus.GOING:
-        _promote(event)
-    if result != previous:
-        activity.record(
-            member, "event.rsvp", event, status=result, previous=previous, group=event.group_id
-        )
-    return result
-
-
-@transaction.atomic
-def check_in(
-    actor: User | None, event: Event, *, member: User | None = None, code: str = ""
-) -> Registration:
-    """Record that an attendee came, found by member or by ticket code; checking in twice
-    changes nothing."""
-    if actor is not None:
-        _check(permissions.may_check_in(actor, event))
-    found = Registration.objects.select_for_update().filter(event=event).select_related("member")
-    if member is not None:
-        registration = found.filter(member=member).first()
-    else:
-        registration = found.filter(ticket_code=normalise_code(code)).first() if code else None
-    if registration is None or registration.status not in (
-        RegistrationStatus.GOING,
-        RegistrationStatus.MAYBE,
-    ):
-        raise ValidationError({"code": _("No ticket for this event has this code.")})
-    if registration.checked_in_at is None:
-        registration.checked_in_at, registration.checked_in_by = timezone.now(), actor
-        registration.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
-        activity.record(
-            registration.member,
-            "event.attended",
-            event,
-            checked_in_by=actor.pk if actor else None,
-            group=event.group_id,
-        )
-    return registration
-
-
 # --- After the event --------------------------------------------------------------------------
 
 
@@ -520,7 +351,7 @@ def add_resource(
 ) -> EventResource:
     """Attach a recording, slides or a link to the event (those who run it)."""
     if actor is not None:
-        _check(permissions.may_manage_event(actor, event))
+        permissions.require(permissions.may_manage_event(actor, event))
     if kind not in ResourceKind.values:
         raise ValidationError({"kind": _("Choose a recording, slides or a link.")})
     title = " ".join(title.split())
@@ -534,7 +365,7 @@ def add_resource(
         event=event, kind=kind, title=title[:200], url=url.strip(), created_by=actor
     )
     activity.record(actor, "event.resource_added", event, kind=kind, group=event.group_id)
-    _send_follow_up(_locked(event))
+    notices.send_follow_up(lock(event))
     return resource
 
 
@@ -551,132 +382,3 @@ def members_by_handle(handles: Iterable[str]) -> list[User]:
             {"hosts": _("No member with the handle @%(handle)s.") % {"handle": missing[0]}}
         )
     return [found[handle] for handle in wanted]
-
-
-# --- Personal calendar feeds --------------------------------------------------------------
-
-
-def _new_feed_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-@transaction.atomic
-def calendar_feed(actor: User, member: User) -> CalendarFeed:
-    """The member's calendar feed address, created on first use."""
-    _check(permissions.may_use_calendar_feed(actor, member))
-    feed, created = CalendarFeed.objects.get_or_create(
-        member=member, defaults={"token": _new_feed_token()}
-    )
-    if created:
-        activity.record(actor, "calendar_feed.created", feed)
-    return feed
-
-
-@transaction.atomic
-def reset_calendar_feed(actor: User, member: User) -> CalendarFeed:
-    """A new secret address for the member's feed: the old one stops working at once
-    (for an address that was shared or leaked)."""
-    _check(permissions.may_use_calendar_feed(actor, member))
-    feed = CalendarFeed.objects.select_for_update().filter(member=member).first()
-    if feed is None:
-        return calendar_feed(actor, member)
-    feed.token = _new_feed_token()
-    feed.save(update_fields=["token"])
-    activity.record(actor, "calendar_feed.reset", feed)
-    return feed
-
-
-# --- Notices: changes, reminders, finishing and the follow-up ------------------------------
-
-#: Changes registered members are told about: when and where.
-TOLD_CHANGES = {"starts_at", "ends_at", "timezone", "format", "video_url", "venue", "address"}
-#: How long before the start each reminder goes out. The day's window ends where the
-#: hour's begins, so a member who registers in the last hour is reminded once, not twice.
-REMINDERS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
-#: Who does not want each reminder (notifications.models.MailSettings.event_reminders).
-_NOT_WANTED = {
-    "day": (EventReminders.HOUR, EventReminders.NONE),
-    "hour": (EventReminders.DAY, EventReminders.NONE),
-}
-
-
-def _tell_changed(actor: User | None, event: Event, changed: list[str]) -> None:
-    """Tell those registered that a published event moved (time or place); a new start
-    time brings new reminders."""
-    told = sorted(TOLD_CHANGES & set(changed))
-    if event.status != EventStatus.PUBLISHED or not told:
-        return
-    if "starts_at" in told:
-        Registration.objects.filter(event=event).update(reminded_day_at=None, reminded_hour_at=None)
-    notify_on_commit(
-        "event_changed",
-        event.pk,
-        at=timezone.now().isoformat(),
-        changed=told,
-        by=actor.pk if actor else None,
-    )
-
-
-def _send_follow_up(event: Event) -> bool:
-    """The follow-up with the resources, once, to those who attended or were going: when
-    the event is finished and has resources (the event's row is locked by the caller)."""
-    if (
-        event.status != EventStatus.FINISHED
-        or event.follow_up_sent_at is not None
-        or not EventResource.objects.filter(event=event).exists()
-    ):
-        return False
-    event.follow_up_sent_at = timezone.now()
-    event.save(update_fields=["follow_up_sent_at", "updated_at"])
-    activity.record(None, "event.follow_up_sent", event, group=event.group_id)
-    notify_on_commit("event_follow_up", event.pk)
-    return True
-
-
-def send_reminders(now: datetime | None = None) -> int:
-    """Remind the members going to published events that start within a day or an hour
-    (as each chose; both by default). Each reminder is marked on the registration first,
-    so a job run twice, or two at once, reminds nobody twice. Returns how many members
-    were marked."""
-    now = now or timezone.now()
-    marked = 0
-    for when, ahead in REMINDERS.items():
-        field = f"reminded_{when}_at"
-        due = Registration.objects.filter(
-            status=RegistrationStatus.GOING,
-            event__status=EventStatus.PUBLISHED,
-            event__starts_at__gt=now + (REMINDERS["hour"] if when == "day" else timedelta()),
-            event__starts_at__lte=now + ahead,
-            **{f"{field}__isnull": True},
-        ).exclude(
-            member__in=MailSettings.objects.filter(event_reminders__in=_NOT_WANTED[when]).values(
-                "user_id"
-            )
-        )
-        for event_id in sorted(set(due.values_list("event_id", flat=True))):
-            with transaction.atomic():
-                # Marked only if still unmarked: what a twin job marked is its to tell.
-                count = due.filter(event_id=event_id).update(**{field: now})
-                if count:
-                    notify_on_commit("event_reminder", event_id, when=when)
-            marked += count
-    return marked
-
-
-def finish_events(now: datetime | None = None) -> int:
-    """Published events that are over become finished (an activity event each), and those
-    with resources send their follow-up. Returns how many events were finished."""
-    now = now or timezone.now()
-    over = Event.objects.filter(status=EventStatus.PUBLISHED, ends_at__lte=now)
-    finished = 0
-    for event_id in over.values_list("pk", flat=True).order_by("pk"):
-        with transaction.atomic():
-            event = Event.objects.select_for_update().get(pk=event_id)
-            if event.status != EventStatus.PUBLISHED:
-                continue  # cancelled or finished meanwhile
-            event.status = EventStatus.FINISHED
-            event.save(update_fields=["status", "updated_at"])
-            activity.record(None, "event.finished", event, group=event.group_id)
-            _send_follow_up(event)
-        finished += 1
-    return finished

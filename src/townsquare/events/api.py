@@ -13,7 +13,7 @@ from townsquare.api.access import require_area
 from townsquare.api.auth import member_auth
 from townsquare.core import permissions
 from townsquare.core.queries import community_for
-from townsquare.events import actions, calendars, queries, series
+from townsquare.events import actions, calendars, queries, registrations, series
 from townsquare.events.models import Event, EventFormat, Registration, Visibility
 from townsquare.surveys import actions as survey_actions
 from townsquare.surveys import queries as survey_queries
@@ -222,7 +222,7 @@ def get_event(request: HttpRequest, event_id: int) -> dict:
 def rsvp(request: HttpRequest, event_id: int, payload: RsvpIn) -> dict:
     require_area(request, "events")
     event = _event_or_404(request, event_id)
-    status = actions.rsvp(
+    status = registrations.rsvp(
         request.user, event, payload.status, answers=payload.answers, show_me=payload.show_me
     )
     return {"status": status}

@@ -1,15 +1,18 @@
 """Events as calendar files: one event's ``.ics`` and a member's personal calendar feed,
-both written by events.ics from what the policy lets the reader see.
+both written by events.ics from what the policy lets the reader see; the feed's secret
+address, created on first use and reset on request.
 
 Addresses in the files use the site's canonical address (SITE_URL), not the host a
 request came in by: a UID must stay the same wherever the file was fetched, or calendars
 would hold the event twice. The video link is never written: files are forwarded.
 """
 
+import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone, translation
@@ -17,11 +20,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
-from townsquare.core import permissions
+from townsquare.core import activity, permissions
 from townsquare.core.models import Community
 from townsquare.events.ics import CANCELLED, CONFIRMED, CalendarEntry, calendar_bytes
 from townsquare.events.models import (
     PUBLIC_STATUSES,
+    CalendarFeed,
     Event,
     EventStatus,
     Registration,
@@ -106,3 +110,36 @@ def response(body: bytes, filename: str, *, download: bool = True) -> HttpRespon
 
 def event_filename(event: Event) -> str:
     return f"{event.slug or 'event'}.ics"
+
+
+# --- Personal calendar feeds: the secret address ------------------------------------------
+
+
+def _new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def calendar_feed(actor: User, member: User) -> CalendarFeed:
+    """The member's calendar feed address, created on first use."""
+    permissions.require(permissions.may_use_calendar_feed(actor, member))
+    feed, created = CalendarFeed.objects.get_or_create(
+        member=member, defaults={"token": _new_feed_token()}
+    )
+    if created:
+        activity.record(actor, "calendar_feed.created", feed)
+    return feed
+
+
+@transaction.atomic
+def reset_calendar_feed(actor: User, member: User) -> CalendarFeed:
+    """A new secret address for the member's feed: the old one stops working at once
+    (for an address that was shared or leaked)."""
+    permissions.require(permissions.may_use_calendar_feed(actor, member))
+    feed = CalendarFeed.objects.select_for_update().filter(member=member).first()
+    if feed is None:
+        return calendar_feed(actor, member)
+    feed.token = _new_feed_token()
+    feed.save(update_fields=["token"])
+    activity.record(actor, "calendar_feed.reset", feed)
+    return feed

@@ -13,7 +13,7 @@ from django.utils import timezone
 from townsquare.accounts.models import Role, User
 from townsquare.analytics.satisfaction_demo import KEEP_UNASKED
 from townsquare.core import activity
-from townsquare.events import actions, imports
+from townsquare.events import actions, imports, registrations
 from townsquare.events import series as series_actions
 from townsquare.events.models import Event, EventFormat, EventStatus, ResourceKind
 from townsquare.surveys import actions as survey_actions
@@ -53,7 +53,7 @@ def _days_ahead(now: datetime, days: int, hour: int) -> datetime:
 def _answer(members: list[User], event: Event) -> int:
     """Members answer going (a full event puts the last ones on its waiting list)."""
     for member in members:
-        actions.rsvp(member, event, "going", show_me=True)
+        registrations.rsvp(member, event, "going", show_me=True)
     return len(members)
 
 

@@ -6,6 +6,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts.models import TIMEZONE_CHOICES
+from townsquare.events.actions import local_to_utc
 from townsquare.events.models import (
     EventFormat,
     RegistrationQuestion,
@@ -139,6 +140,26 @@ class EventForm(forms.Form):
 
     def handle_list(self) -> list[str]:
         return [h for h in self.cleaned_data["hosts"].replace(",", " ").split() if h]
+
+    def event_fields(self) -> dict:
+        """The event's fields, its times local to its zone read as UTC instants
+        (ValidationError for a time the clocks skip or repeat)."""
+        data = self.cleaned_data
+        zone = data["timezone"]
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "starts_at": local_to_utc(data["starts_at"], zone, "starts_at"),
+            "ends_at": local_to_utc(data["ends_at"], zone, "ends_at"),
+            "timezone": zone,
+            "format": data["format"],
+            "video_url": data["video_url"],
+            "venue": data["venue"],
+            "address": data["address"],
+            "capacity": data["capacity"],
+            "visibility": data["visibility"],
+            "group": data["group"],
+        }
 
 
 def questions_text(questions: list[RegistrationQuestion]) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from townsquare.accounts.models import User
 from townsquare.core import activity
-from townsquare.events import actions, recurrence
+from townsquare.events import recurrence, registrations
 from townsquare.events import series as series_actions
 from townsquare.events.models import (
     Event,
@@ -86,7 +86,7 @@ def import_past_event(
         registration = Registration.objects.filter(event=event, member=member).first()
         previous = registration.status if registration else None
         if registration is None:
-            registration = actions._insert_registration(
+            registration = registrations.insert_registration(
                 event, member, status=RegistrationStatus.GOING
             )
         elif registration.status == RegistrationStatus.GOING:

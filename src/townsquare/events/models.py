@@ -1,11 +1,9 @@
 """Events and live sessions: webinars, weekly community sessions, AMAs and meetups, their
 hosts, registrations (RSVPs and tickets), registration questions and the resources shared
 afterwards. Who may see and do what is answered by core.permissions (visible_events,
-may_*); every change goes through events.actions.
-
-Some fields serve parts of issue 8 that land later (recurring series, reminders, member
-proposals, follow-up notices, feedback, calendar feeds): they are here so that those parts
-add code, not migrations that rewrite these tables.
+may_*); every change goes through the action modules: events.actions (the events),
+registrations (answers, the waiting list, check-in), series, proposals, notices and
+calendars (the feed's address).
 """
 
 from django.conf import settings

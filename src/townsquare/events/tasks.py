@@ -1,7 +1,7 @@
 """The events' periodic jobs (settings.CELERY_BEAT_SCHEDULE): series, reminders, finishing."""
 
 from townsquare.core.jobs import job
-from townsquare.events import actions
+from townsquare.events import notices
 
 
 @job(max_attempts=3, backoff=600)
@@ -15,10 +15,10 @@ def extend_series() -> int:
 @job(max_attempts=3, backoff=60)  # idempotent: reminders are marked before they are told
 def send_event_reminders() -> int:
     """Every five minutes: the day's and the hour's reminders now due."""
-    return actions.send_reminders()
+    return notices.send_reminders()
 
 
 @job(max_attempts=3, backoff=60)  # idempotent: an event is finished, and followed up, once
 def finish_events() -> int:
     """Every five minutes: events past their end become finished; follow-ups go out."""
-    return actions.finish_events()
+    return notices.finish_events()
