@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.template import Engine
     from django.utils import translation
 
-    from townsquare.analytics import charts
+    from townsquare.analytics import charts, numbers
 
     old = load_before(args.before)
     engine = Engine(libraries={"i18n": "django.templatetags.i18n"})
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
             cold = timed(
                 lambda data=data: page(charts, engine, new_template, data),
                 args.runs,
-                charts._formatters.clear,
+                numbers._formatters.clear,
             )
             warm = timed(lambda data=data: page(charts, engine, new_template, data), args.runs)
             results[f"{days}_days"] = {

@@ -15,7 +15,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from townsquare.analytics import charts
+from townsquare.analytics import charts, numbers
 from townsquare.analytics.charts import Series, bar_chart, heatmap_table, line_chart, sparkline
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -137,7 +137,7 @@ def test_two_charts_on_a_page_have_different_ids():
     ],
 )
 def test_ticks_are_round_numbers_from_zero_covering_every_value(values, expected):
-    ticks = charts.nice_ticks(min(values), max(values))
+    ticks = numbers.nice_ticks(min(values), max(values))
     assert ticks == pytest.approx(expected)
     assert ticks[0] <= min(0, *values) and ticks[-1] >= max(values)
 
@@ -150,7 +150,7 @@ def test_ticks_are_round_numbers_from_zero_covering_every_value(values, expected
 def test_ticks_are_evenly_spaced_round_steps_that_cover_the_values(a, b):
     # Spans within the subnormal floats have no round steps; they fall back on lo, 0, hi.
     lo, hi = sorted((a, b))
-    ticks = charts.nice_ticks(lo, hi)
+    ticks = numbers.nice_ticks(lo, hi)
     assert ticks[0] <= min(lo, 0) and ticks[-1] >= max(hi, 0) and 0 in ticks
     assert 2 <= len(ticks) <= 7
     # Steps compared relative to their size: tiny spans (1e-9) have tiny round steps.
@@ -217,7 +217,7 @@ def test_numbers_and_dates_follow_the_language():
     with translation.override("pl"):
         chart = line_chart([daily([1_234_567.5])], title="t", description="", y_label="")
         assert chart.rows[0][1] == ("1\xa0234\xa0567,50",)
-        assert charts.compact_number(1_234_567) == "1,2 mln"
+        assert numbers.compact_number(1_234_567) == "1,2 mln"
 
 
 def test_the_figure_holds_the_chart_a_caption_and_every_number():

@@ -13,7 +13,7 @@ from django.utils import formats, timezone, translation
 
 from tests.conftest import make_member
 from townsquare.accounts.models import Role
-from townsquare.analytics import charts
+from townsquare.analytics import charts, numbers
 from townsquare.analytics.charts import Series, line_chart
 from townsquare.analytics.models import DailyMetric
 
@@ -63,14 +63,14 @@ def test_a_hostile_heading_is_escaped_in_the_rows():
 def test_remembered_numbers_and_dates_follow_the_language():
     for _ in range(2):  # the second time from the cache
         with translation.override("en"):
-            assert charts.format_number(1_234_567.5, 2) == "1,234,567.50"
-            assert charts.format_number(2.0) == charts.format_number(2) == "2"
-            assert charts._formatter().date(date(2026, 3, 1), "DATE_FORMAT") == "March 1, 2026"
+            assert numbers.format_number(1_234_567.5, 2) == "1,234,567.50"
+            assert numbers.format_number(2.0) == numbers.format_number(2) == "2"
+            assert numbers.formatter().date(date(2026, 3, 1), "DATE_FORMAT") == "March 1, 2026"
         with translation.override("pl"):
-            assert charts.format_number(1_234_567.5, 2) == "1\xa0234\xa0567,50"
-            assert charts._formatter().date(date(2026, 3, 1), "DATE_FORMAT") == "1 marca 2026"
+            assert numbers.format_number(1_234_567.5, 2) == "1\xa0234\xa0567,50"
+            assert numbers.formatter().date(date(2026, 3, 1), "DATE_FORMAT") == "1 marca 2026"
         with translation.override("zh-hans"):
-            assert charts._formatter().date(date(2026, 3, 1), "DATE_FORMAT") == "2026年3月1日"
+            assert numbers.formatter().date(date(2026, 3, 1), "DATE_FORMAT") == "2026年3月1日"
 
 
 @pytest.mark.parametrize("value", [0, 0.0, -0.0, True, 5, 5.0, -1234.25, 10**15, 0.005])
@@ -80,8 +80,8 @@ def test_remembered_numbers_are_what_django_formats(value, decimals):
         shown = int(value) if decimals == 0 and float(value).is_integer() else value
         expected = formats.number_format(shown, decimals, use_l10n=True, force_grouping=True)
         for other in (0.0, -0.0, 5, 5.0, True):  # equal keys must not leak into each other
-            charts.format_number(other, decimals)
-        assert charts.format_number(value, decimals) == expected
+            numbers.format_number(other, decimals)
+        assert numbers.format_number(value, decimals) == expected
 
 
 # --- A year on the dashboard ------------------------------------------------------------
