@@ -70,11 +70,6 @@ def _record(
         activity.record(actor, verb, group, **data)
 
 
-def _check(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _validate(group: Group) -> None:
     group.name = " ".join(group.name.split())
     if not group.name:
@@ -127,7 +122,7 @@ def create_group(
     """Create a group, its discussion category (readable and writable by the group only)
     and, when a member creates it, make them its owner. ``policy=None`` takes the kind's."""
     if actor is not None:
-        _check(permissions.may_create_group(actor))
+        permissions.require(permissions.may_create_group(actor))
     group = Group(
         name=name,
         slug=slug,
@@ -172,7 +167,7 @@ def update_group(
     """Edit a group (owners, its managers, community managers). ``cover=False`` removes
     the cover image."""
     if actor is not None:
-        _check(permissions.may_manage_group(actor, group))
+        permissions.require(permissions.may_manage_group(actor, group))
     unknown = set(changes) - EDITABLE
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
@@ -204,7 +199,7 @@ def set_category_audience(actor: User | None, group: Group, audience: str) -> Ca
     """Who may read the group's category: the group only, every member, or everyone.
     Starting topics and replying stay with the group's members."""
     if actor is not None:
-        _check(permissions.may_change_roles(actor, group))
+        permissions.require(permissions.may_change_roles(actor, group))
     if audience not in CATEGORY_AUDIENCES:
         raise ValidationError({"audience": _("Choose the group, members or everyone.")})
     if group.category_id is None:
@@ -254,7 +249,7 @@ def join_group(actor: User, group: Group) -> GroupMembership:
     """Join an open group."""
     if permissions.group_role(actor, group) is not None:
         raise ValidationError(_("You are already in this group."))
-    _check(permissions.may_join(actor, group))
+    permissions.require(permissions.may_join(actor, group))
     membership = _add(actor, group, actor, GroupRole.MEMBER, "group.joined")
     _close_invitations(group, actor, InvitationState.ACCEPTED)
     return membership
@@ -269,7 +264,7 @@ def request_to_join(actor: User, group: Group, note: str = "") -> JoinRequest:
     """Ask to join a group on request, with an optional note for its owners."""
     if permissions.group_role(actor, group) is not None:
         raise ValidationError(_("You are already in this group."))
-    _check(permissions.may_request(actor, group))
+    permissions.require(permissions.may_request(actor, group))
     note = note.strip()
     if len(note) > 500:
         raise ValidationError({"note": _("Keep the note under 500 characters.")})
@@ -287,7 +282,7 @@ def decide_request(actor: User | None, join_request: JoinRequest, approve: bool)
     join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
     group = join_request.group
     if actor is not None:
-        _check(permissions.may_manage_group(actor, group))
+        permissions.require(permissions.may_manage_group(actor, group))
     if join_request.state != RequestState.PENDING:
         raise ValidationError(_("This request has already been answered."))
     join_request.state = RequestState.APPROVED if approve else RequestState.DECLINED
@@ -343,9 +338,9 @@ def remove_member(actor: User | None, group: Group, member: User) -> None:
         GroupMembership.objects.select_for_update().filter(group=group, user=member).first()
     )
     if actor is not None:
-        _check(permissions.may_manage_group(actor, group))
+        permissions.require(permissions.may_manage_group(actor, group))
         if membership is not None and membership.role != GroupRole.MEMBER:
-            _check(permissions.may_change_roles(actor, group))
+            permissions.require(permissions.may_change_roles(actor, group))
     if membership is None:
         return
     _keep_an_owner(group, membership)
@@ -364,7 +359,7 @@ def remove_member(actor: User | None, group: Group, member: User) -> None:
 def set_role(actor: User | None, group: Group, member: User, role: str) -> GroupMembership:
     """Promote or demote within the group (owners and community managers)."""
     if actor is not None:
-        _check(permissions.may_change_roles(actor, group))
+        permissions.require(permissions.may_change_roles(actor, group))
     if role not in GroupRole.values:
         raise ValidationError({"role": _("Choose member, manager or owner.")})
     membership = (
@@ -405,7 +400,7 @@ def _close_invitations(group: Group, member: User, state: str) -> None:
 def invite_member(actor: User | None, group: Group, member: User) -> Invitation:
     """Invite a member by their account (found by handle in the views and API)."""
     if actor is not None:
-        _check(permissions.may_invite(actor, group))
+        permissions.require(permissions.may_invite(actor, group))
     if GroupMembership.objects.filter(group=group, user=member).exists():
         raise ValidationError({"handle": _("This member is already in the group.")})
     existing = Invitation.objects.filter(
@@ -426,7 +421,7 @@ def invite_email(actor: User | None, group: Group, email: str, site_url: str) ->
     It is stored and mailed the same whether or not the address has an account, so the
     answer says nothing about who is registered."""
     if actor is not None:
-        _check(permissions.may_invite(actor, group))
+        permissions.require(permissions.may_invite(actor, group))
     email = User.objects.normalize_email(email.strip())
     try:
         validate_email(email)

@@ -34,7 +34,8 @@ def is_manager(user: AnyUser) -> bool:
 
 
 def require(allowed: bool) -> None:
-    """In a view: go no further unless the policy said yes (403)."""
+    """In a view or an action: go no further unless the policy said yes (PermissionDenied,
+    a 403 in a view)."""
     if not allowed:
         raise PermissionDenied
 
