@@ -250,5 +250,22 @@ def test_the_hourly_job_warms_the_usual_periods(manager_client):
     tasks.rollup_recent()
     for days in (30, 365):
         period = Period.ending(goals.utc_today(), days)
-        key = f"analytics:people:{period.start}:{period.end}:{rollups.member_rows_version()}"
-        assert cache.get(key)["top_contributors"] == [(ann.pk, [2, 1])], days
+        key = people.ranking_key("top_contributors", period, rollups.member_rows_version())
+        assert cache.get(key) == [(ann.pk, [2, 1])], days
+
+
+def test_periods_ending_on_the_same_day_share_the_advisory_table():
+    ann = joined(person("ann"), END - timedelta(days=400))
+    posts(ann, IN, 2)
+    roll_up()
+    people.rankings(Period.ending(END, 30))
+    # The advisory table reads the 12 months up to the period's end: a 90-day period
+    # ending the same day computes the other four tables only (one query each), after
+    # the aggregates' version; one ending a day earlier computes all five.
+    for period, computed in (
+        (Period.ending(END, 90), 4),
+        (Period.ending(END - timedelta(days=1), 90), 5),
+    ):
+        with CaptureQueriesContext(connection) as context:
+            people.rankings(period)
+        assert len(context) == 1 + computed, period

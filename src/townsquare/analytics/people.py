@@ -10,6 +10,7 @@ hole in a top list either. docs/metrics.md ("People") states every rule.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -369,23 +370,43 @@ def advisory_candidates(period: Period) -> list[PersonRow]:
     return _named(_advisory_candidates(period))
 
 
+def _whole(period: Period) -> str:
+    return f"{period.start}:{period.end}"
+
+
+def _end(period: Period) -> str:
+    return str(period.end)
+
+
+#: Each table's ranking function, and what of the period it reads, which names its cached
+#: ranking: the advisory table reads the 12 months up to the period's end only, so every
+#: period that ends on the same day (the usual ones all end today) shares it.
+_RANKERS: dict[str, tuple[Callable[[Period], Ranked], Callable[[Period], str]]] = {
+    "top_contributors": (_top_contributors, _whole),
+    "rising_members": (_rising_members, _whole),
+    "super_users": (_super_users, _whole),
+    "at_risk": (_at_risk, _whole),
+    "advisory_candidates": (_advisory_candidates, _end),
+}
+
+
+def ranking_key(name: str, period: Period, version: str) -> str:
+    """The cache key of a table's ranking for the period, at a version of the aggregates
+    (``rollups.member_rows_version``)."""
+    return f"analytics:people:{name}:{_RANKERS[name][1](period)}:{version}"
+
+
 def rankings(period: Period) -> dict[str, Ranked]:
-    """Every table's ranking, cached until the rollup next changes the aggregates: at
+    """Every table's ranking, each cached until the rollup next changes the aggregates: at
     100,000 members a period's rankings take seconds (docs/performance.md), while the
-    rollup changes them once an hour. The hourly job warms the default period's."""
-    key = f"analytics:people:{period.start}:{period.end}:{rollups.member_rows_version()}"
-    found = cache.get(key)
-    if found is None:
-        rankers = {
-            "top_contributors": _top_contributors,
-            "rising_members": _rising_members,
-            "super_users": _super_users,
-            "at_risk": _at_risk,
-            "advisory_candidates": _advisory_candidates,
-        }
-        found = {name: rankers[name](period) for *_table, name in _layout()}
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+    rollup changes them once an hour. The hourly job warms the usual periods'."""
+    version = rollups.member_rows_version()
+    keys = {name: ranking_key(name, period, version) for name in _RANKERS}
+    found = cache.get_many(list(keys.values()))
+    computed = {key: _RANKERS[name][0](period) for name, key in keys.items() if key not in found}
+    if computed:
+        cache.set_many(computed, CACHE_SECONDS)
+    return {name: found[key] if key in found else computed[key] for name, key in keys.items()}
 
 
 def tables(period: Period) -> list[Table]:
