@@ -52,6 +52,8 @@ EVENTS_CATEGORIES = {
     Visibility.COMMUNITY: ("events", Audience.EVERYONE),
     Visibility.MEMBERS: ("events-members", Audience.MEMBERS),
 }
+
+
 # --- Validation ---------------------------------------------------------------------------
 
 
