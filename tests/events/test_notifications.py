@@ -2,6 +2,7 @@
 from the waiting list, the reminders a day and an hour before, finishing and the follow-up
 with the resources — who hears what, once, and nobody who may not see the event."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -32,6 +33,7 @@ from townsquare.notifications import actions as notifications
 from townsquare.notifications import email, queries
 from townsquare.notifications.models import (
     Channel,
+    DefaultPreference,
     EventReminders,
     Kind,
     MailOutcome,
@@ -102,6 +104,54 @@ def test_a_community_event_reaches_the_members_who_chose_to_hear_of_events(
     assert (note.kind, note.event_id, note.actor_id) == (Kind.EVENT, event.pk, manager.pk)
     assert queries.link(note) == event.get_absolute_url()
     assert "New event: “Weekly community session”" in queries.describe(note)
+
+
+def test_silencing_new_events_keeps_the_notices_about_my_events(manager, people, committed):
+    # Two kinds: "New events" announces; "Events I am going to or proposed" tells what
+    # concerns an event the member answered. Turning announcements off silences no reminder.
+    quiet, _other, _more, _most = people
+    notifications.set_preferences(quiet, {Kind.EVENT: Channel.OFF})
+    event = make_event(manager, venue="Hall A", format="hybrid", **soon(10))
+    assert not told(event, "published")
+    registrations.rsvp(quiet, event, "going")
+    with committed():
+        notices.send_reminders()
+        actions.update_event(manager, event, venue="Hall B")
+    assert set(Notification.objects.filter(recipient=quiet).values_list("kind", "data__what")) == {
+        (Kind.MY_EVENT, "reminder"),
+        (Kind.MY_EVENT, "changed"),
+    }
+    notifications.set_preferences(quiet, {Kind.MY_EVENT: Channel.OFF})
+    with committed():
+        actions.cancel_event(manager, event)
+    assert not told(event, "cancelled")
+
+
+def test_the_channel_chosen_for_events_carries_over_to_my_events(guidelines, people):
+    from django.apps import apps
+
+    carry_over = importlib.import_module(
+        "townsquare.notifications.migrations.0007_my_event_kind"
+    ).carry_over_event_channels
+    by_mail, off, undecided, _other = people
+    Preference.objects.bulk_create(
+        [
+            Preference(user=by_mail, kind=Kind.EVENT, channel=Channel.EMAIL),
+            Preference(user=off, kind=Kind.EVENT, channel=Channel.OFF),
+        ]
+    )
+    DefaultPreference.objects.create(kind=Kind.EVENT, channel=Channel.DIGEST)
+    carry_over(apps, None)
+    assert set(Preference.objects.filter(kind=Kind.MY_EVENT).values_list("user", "channel")) == {
+        (by_mail.pk, Channel.EMAIL)
+    }
+    assert DefaultPreference.objects.get(kind=Kind.MY_EVENT).channel == Channel.DIGEST
+    channels = notifications.channels_for([by_mail.pk, off.pk, undecided.pk], Kind.MY_EVENT)
+    assert channels == {
+        by_mail.pk: Channel.EMAIL,
+        off.pk: Channel.DIGEST,
+        undecided.pk: Channel.DIGEST,
+    }
 
 
 def test_a_group_event_reaches_its_members_except_those_who_muted_the_group(
@@ -511,7 +561,7 @@ def test_the_reminder_mail_gives_the_time_in_the_members_zone(
     member = people[0]
     member.timezone = "Asia/Tokyo"
     member.save()
-    notifications.set_preferences(member, {Kind.EVENT: Channel.EMAIL})
+    notifications.set_preferences(member, {Kind.MY_EVENT: Channel.EMAIL})
     event = make_event(manager, venue="Hall A", format="hybrid", **soon(10))
     registrations.rsvp(member, event, "going")
     with committed():
@@ -529,11 +579,15 @@ def test_the_reminder_mail_gives_the_time_in_the_members_zone(
     assert url in text and f'href="{url}"' in html
     assert "Hall A" in text
     link = "".join(str(message["List-Unsubscribe"]).split()).strip("<>")
-    assert email.read_unsubscribe_token(token(message)) == (member.pk, "notifications", Kind.EVENT)
+    assert email.read_unsubscribe_token(token(message)) == (
+        member.pk,
+        "notifications",
+        Kind.MY_EVENT,
+    )
     assert Notification.objects.get(recipient=member).email_outcome == MailOutcome.SENT
-    # One click: event notices come back to the app only.
+    # One click: notices about their events come back to the app only.
     assert client.post(link.removeprefix(SITE)).status_code == 200
-    assert Preference.objects.get(user=member, kind=Kind.EVENT).channel == Channel.IN_APP
+    assert Preference.objects.get(user=member, kind=Kind.MY_EVENT).channel == Channel.IN_APP
 
 
 def test_the_follow_up_mail_lists_the_resources_in_the_members_language(
@@ -542,7 +596,7 @@ def test_the_follow_up_mail_lists_the_resources_in_the_members_language(
     member = people[0]
     member.language = "pl"
     member.save()
-    notifications.set_preferences(member, {Kind.EVENT: Channel.EMAIL})
+    notifications.set_preferences(member, {Kind.MY_EVENT: Channel.EMAIL})
     event = make_event(manager)
     registrations.rsvp(member, event, "going")
     into_the_past(event)

@@ -426,7 +426,8 @@ def _resolve(name: str, object_id: int, extra: dict) -> tuple[Event, Candidates]
 
 #: Who is registered for an event: told of its changes and its cancellation.
 REGISTERED = (RegistrationStatus.GOING, RegistrationStatus.MAYBE, RegistrationStatus.WAITLISTED)
-#: The events app's notices, each told through Kind.EVENT (the member's channel for events).
+#: The events app's notices: a new event through Kind.EVENT, the rest (about an event the
+#: member answered or proposed) through Kind.MY_EVENT.
 EVENT_NOTICES = {
     "published", "changed", "cancelled", "promoted", "reminder", "follow_up",
     "approved", "declined",
@@ -501,14 +502,14 @@ def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candid
         statuses = registered.filter(status__in=REGISTERED).exclude(member_id=extra.get("by"))
 
         def candidates() -> dict[int, str]:
-            return _gather(statuses.values_list("member_id", flat=True), Kind.EVENT)
+            return _gather(statuses.values_list("member_id", flat=True), Kind.MY_EVENT)
 
     elif what == "promoted":
         key = f"{key}:{registration.pk}:{extra['at']}"
 
         def candidates() -> dict[int, str]:
             still = registration.status == RegistrationStatus.GOING
-            return {registration.member_id: Kind.EVENT} if still else {}
+            return {registration.member_id: Kind.MY_EVENT} if still else {}
 
     elif what == "reminder":
         when = extra["when"]
@@ -524,7 +525,7 @@ def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candid
         )
 
         def candidates() -> dict[int, str]:
-            return _gather(reminded.values_list("member_id", flat=True), Kind.EVENT)
+            return _gather(reminded.values_list("member_id", flat=True), Kind.MY_EVENT)
 
     elif what in ("approved", "declined"):
         # A member's proposal decided by a moderator (events.proposals): its proposer hears.
@@ -534,7 +535,7 @@ def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candid
             data["reason"] = live.decline_reason
 
         def candidates() -> dict[int, str]:
-            return {live.created_by_id: Kind.EVENT} if live.created_by_id else {}
+            return {live.created_by_id: Kind.MY_EVENT} if live.created_by_id else {}
 
     else:  # follow_up
         data["resources"] = [
@@ -546,7 +547,7 @@ def _event_notice(name: str, object_id: int, extra: dict) -> tuple[Event, Candid
         )
 
         def candidates() -> dict[int, str]:
-            return _gather(attended.values_list("member_id", flat=True), Kind.EVENT)
+            return _gather(attended.values_list("member_id", flat=True), Kind.MY_EVENT)
 
     event = Event(
         key=key,

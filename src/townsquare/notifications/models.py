@@ -31,6 +31,10 @@ class Kind(models.TextChoices):
     # members cannot switch it off (FIXED_CHANNELS), as they must learn why.
     NOTICE = "notice", _("Notices from the moderators")
     EVENT = "event", _("New events")
+    # What concerns an event the member answered or proposed: its changes and cancellation,
+    # a place from the waiting list, reminders, the follow-up, a proposal's decision. Apart
+    # from new events, so that silencing announcements never silences these.
+    MY_EVENT = "my_event", _("Events I am going to or proposed")
     JOB = "job", _("Jobs in my field")
     ARTICLE = "article", _("New articles")
 
@@ -235,7 +239,8 @@ class MailSettings(models.Model):
     announcements = models.BooleanField(_("announcements and newsletters"), default=True)
     onboarding = models.BooleanField(_("welcome series"), default=True)
     analytics_report = models.BooleanField(_("weekly analytics report"), default=True)
-    # Not mail only: reminders reach the member by their channel for events (Kind.EVENT).
+    # Not mail only: reminders reach the member by their channel for their events
+    # (Kind.MY_EVENT).
     event_reminders = models.CharField(
         _("event reminders"),
         max_length=4,
