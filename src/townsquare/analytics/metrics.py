@@ -36,9 +36,6 @@ from townsquare.core.models import Source
 #: contributions; "regular" ones more (the 9 and the 1 of the 90-9-1 curve).
 OCCASIONAL_MAX = 9
 TOP_REFERRERS = 10
-#: How long a period's distinct-member counts stay cached (the next rollup that rewrites
-#: the member rows changes their key anyway).
-DISTINCT_CACHE_SECONDS = 2 * 3600
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,7 @@ def _distinct(period: Period) -> dict[str, int]:
     found = cache.get(key)
     if found is None:
         found = _count_distinct(period)
-        cache.set(key, found, DISTINCT_CACHE_SECONDS)
+        cache.set(key, found, rollups.MEMBER_ROWS_CACHE_SECONDS)
     return found
 
 

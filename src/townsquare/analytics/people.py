@@ -34,8 +34,6 @@ from townsquare.analytics.periods import WARM_DAYS, Period
 
 #: Rows in each table.
 TOP = 20
-#: How long a period's rankings stay cached (they are also dropped by the next rollup).
-CACHE_SECONDS = 2 * 3600
 #: "Rising": members who joined at most this many days before the period's end.
 RISING_JOINED_DAYS = 183
 #: "At risk": at least this many contributions in the days before the period ...
@@ -405,7 +403,7 @@ def rankings(period: Period) -> dict[str, Ranked]:
     found = cache.get_many(list(keys.values()))
     computed = {key: _RANKERS[name][0](period) for name, key in keys.items() if key not in found}
     if computed:
-        cache.set_many(computed, CACHE_SECONDS)
+        cache.set_many(computed, rollups.MEMBER_ROWS_CACHE_SECONDS)
     return {name: found[key] if key in found else computed[key] for name, key in keys.items()}
 
 

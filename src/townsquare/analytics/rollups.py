@@ -648,6 +648,12 @@ def rollup_recent() -> int:
     return count
 
 
+#: How long a figure computed from the per-member rows stays cached under their version
+#: (``member_rows_version``): the rollup that next rewrites them changes the key anyway;
+#: this only lets the entries of old versions go.
+MEMBER_ROWS_CACHE_SECONDS = 2 * 3600
+
+
 def member_rows_version() -> str:
     """Changes whenever the rollup rewrites the per-member rows (it deletes and inserts,
     so their highest ids move; nothing else writes them): part of the cache key of
