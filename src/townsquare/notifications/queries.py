@@ -196,7 +196,7 @@ def describe(item: Notification, count: int = 1) -> str:
         return _("New message from %(who)s") % {"who": who}
     if item.kind == Kind.NOTICE:
         return _("You have a notice from the moderators")
-    if item.kind in (Kind.EVENT, Kind.MY_EVENT) and item.event_id is not None:
+    if item.event_id is not None:  # both event kinds: the event says what it is about
         return _describe_event(item)
     if item.kind == Kind.MODERATION:
         if item.data.get("action") == "restored":
