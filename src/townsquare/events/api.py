@@ -131,13 +131,6 @@ def _series_out(event: Event) -> dict | None:
     return {"rule": event.series.rule, "description": series.describe(event.series)}
 
 
-def _event_or_404(request: HttpRequest, event_id: int) -> Event:
-    event = queries.visible_event(request.user, community_for(request), event_id)
-    if event is None:
-        raise Http404
-    return event
-
-
 def _detail(request: HttpRequest, event: Event) -> dict:
     event.going = queries.counts(event)["going"]
     return _event_out(request, event, queries.own_registration(request.user, event))
@@ -204,13 +197,13 @@ def create_event(request: HttpRequest, payload: EventIn) -> Status:
         visibility=payload.visibility,
         group=group,
     )
-    return Status(201, _detail(request, _event_or_404(request, event.pk)))
+    return Status(201, _detail(request, queries.visible_event_or_404(request, event.pk)))
 
 
 @router.get("/events/{int:event_id}", response=EventOut, summary="One event")
 def get_event(request: HttpRequest, event_id: int) -> dict:
     require_area(request, "events")
-    return _detail(request, _event_or_404(request, event_id))
+    return _detail(request, queries.visible_event_or_404(request, event_id))
 
 
 @router.post(
@@ -221,7 +214,7 @@ def get_event(request: HttpRequest, event_id: int) -> dict:
 )
 def rsvp(request: HttpRequest, event_id: int, payload: RsvpIn) -> dict:
     require_area(request, "events")
-    event = _event_or_404(request, event_id)
+    event = queries.visible_event_or_404(request, event_id)
     status = registrations.rsvp(
         request.user, event, payload.status, answers=payload.answers, show_me=payload.show_me
     )
@@ -236,7 +229,7 @@ def rsvp(request: HttpRequest, event_id: int, payload: RsvpIn) -> dict:
 )
 def attendees(request: HttpRequest, event_id: int) -> dict:
     require_area(request, "events")
-    event = _event_or_404(request, event_id)
+    event = queries.visible_event_or_404(request, event_id)
     if not permissions.may_manage_event(request.user, event):
         raise Http404  # who answered is the hosts' to know
     return {
@@ -276,7 +269,7 @@ class FeedbackOut(Schema):
 )
 def feedback(request: HttpRequest, event_id: int, payload: FeedbackIn) -> Status:
     require_area(request, "events")
-    event = _event_or_404(request, event_id)
+    event = queries.visible_event_or_404(request, event_id)
     answer = survey_actions.answer(
         request.user,
         Kind.CSAT,
@@ -319,7 +312,7 @@ def own_calendar(request: HttpRequest) -> HttpResponse:
 )
 def event_calendar(request: HttpRequest, event_id: int) -> HttpResponse:
     require_area(request, "events")
-    event = _event_or_404(request, event_id)
+    event = queries.visible_event_or_404(request, event_id)
     return calendars.response(
         calendars.event_file(event, community_for(request)), calendars.event_filename(event)
     )

@@ -14,11 +14,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from townsquare.core import permissions
 from townsquare.core.models import Community
 from townsquare.core.permissions import AnyUser
+from townsquare.core.queries import community_for
 from townsquare.events.models import (
     Event,
     EventHost,
@@ -130,6 +133,15 @@ def visible_event(user: AnyUser, community: Community, pk: int) -> Event | None:
         .select_related("group", "topic", "created_by", "series")
         .first()
     )
+
+
+def visible_event_or_404(request: HttpRequest, pk: int) -> Event:
+    """The event, if the policy lets the reader see it; 404 otherwise (never 403: a hidden
+    event does not exist for them). The pages and the API alike."""
+    event = visible_event(request.user, community_for(request), pk)
+    if event is None:
+        raise Http404(_("No such event."))
+    return event
 
 
 def own_registration(user: AnyUser, event: Event) -> Registration | None:

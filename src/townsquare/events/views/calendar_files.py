@@ -12,15 +12,14 @@ from django.views.decorators.http import require_POST, require_safe
 from townsquare.core import permissions
 from townsquare.core.areas import OPEN, area
 from townsquare.core.queries import community_for
-from townsquare.events import calendars
+from townsquare.events import calendars, queries
 from townsquare.events.models import CalendarFeed
-from townsquare.events.views.common import event_or_404
 
 
 @area("events")
 @require_safe
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     body = calendars.event_file(event, community_for(request))
     return calendars.response(body, calendars.event_filename(event))
 

@@ -21,7 +21,6 @@ from townsquare.events.forms import (
     RsvpForm,
 )
 from townsquare.events.models import Event, Registration
-from townsquare.events.views.common import event_or_404
 from townsquare.surveys import actions as survey_actions
 from townsquare.surveys import queries as survey_queries
 from townsquare.surveys.models import Kind
@@ -73,7 +72,7 @@ def _series_context(request: HttpRequest, event: Event) -> dict:
 
 @area("events")
 def event_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     return render(request, "events/event_detail.html", detail_context(request, event, None))
 
 
@@ -81,7 +80,7 @@ def event_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
 @login_required
 @require_POST
 def event_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     permissions.require(permissions.may_register(request.user, event))
     form = RsvpForm(request.POST, questions=list(event.questions.all()))
     if form.is_valid():
@@ -128,7 +127,7 @@ def _feedback_context(
 @login_required
 @require_POST
 def event_feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     form = FeedbackForm(request.POST)
     if form.is_valid():
         try:

@@ -27,7 +27,6 @@ from townsquare.events.forms import (
     questions_text,
 )
 from townsquare.events.models import Event, Registration
-from townsquare.events.views.common import event_or_404
 from townsquare.events.views.detail import detail_context
 from townsquare.groups.models import Group
 from townsquare.moderation.audit_log import safe_cell
@@ -107,7 +106,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 @area("events")
 @login_required
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     permissions.require(permissions.may_manage_event(request.user, event))
     zone = zoneinfo.ZoneInfo(event.timezone)
     hosts = queries.hosts(event)
@@ -138,7 +137,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _state_change(request: HttpRequest, pk: int, change, done: str) -> HttpResponse:
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     permissions.require(permissions.may_manage_event(request.user, event))
     try:
         change(request.user, event)
@@ -167,7 +166,7 @@ def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def event_resource(request: HttpRequest, pk: int) -> HttpResponse:
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     permissions.require(permissions.may_manage_event(request.user, event))
     form = ResourceForm(request.POST)
     if form.is_valid():
@@ -206,7 +205,7 @@ def _attendees_csv(event: Event, attendees: list[Registration]) -> HttpResponse:
 @area("events")
 @login_required
 def event_attendees(request: HttpRequest, pk: int) -> HttpResponse:
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     permissions.require(permissions.may_manage_event(request.user, event))
     attendees = list(queries.attendees(event))
     if request.GET.get("format") == "csv":

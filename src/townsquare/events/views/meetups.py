@@ -14,12 +14,11 @@ from townsquare.core import permissions
 from townsquare.core.areas import area
 from townsquare.core.forms import apply_errors, flash_errors
 from townsquare.core.queries import community_for
-from townsquare.events import proposals
+from townsquare.events import proposals, queries
 from townsquare.events.forms import (
     DeclineForm,
     EventForm,
 )
-from townsquare.events.views.common import event_or_404
 
 
 def _proposal_form(request: HttpRequest, community) -> EventForm:
@@ -76,7 +75,7 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     permissions.require(permissions.may_decide_proposals(request.user))
-    event = event_or_404(request, pk)
+    event = queries.visible_event_or_404(request, pk)
     try:
         if "approve" in request.POST:
             proposals.approve_proposal(request.user, event)
